@@ -1,0 +1,329 @@
+package managedagents
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+const (
+	// Version is this library's version, sent in the user-agent header.
+	Version = "0.1.0"
+	// DefaultBaseURL is where the API lives.
+	DefaultBaseURL = "https://api.anthropic.com"
+	// DefaultAPIVersion is the anthropic-version header sent by default.
+	DefaultAPIVersion = "2023-06-01"
+	// BetaManagedAgents is the beta that selects the Managed Agents routes; it
+	// is sent on every request.
+	BetaManagedAgents = "managed-agents-2026-04-01"
+	// DefaultMaxRetries is how many times a failed request is retried.
+	DefaultMaxRetries = 2
+)
+
+// Size limits for response bodies read into memory.
+const (
+	maxResponseBody = 64 << 20 // a page of sessions with large agent configs
+	maxErrorRead    = 1 << 20  // error envelopes are small; proxies' pages are not
+)
+
+// Client talks to the Claude Managed Agents Sessions API. Create one with
+// NewClient and share it: it is safe for concurrent use.
+type Client struct {
+	// Sessions creates, reads, updates, archives and deletes sessions.
+	Sessions *SessionsService
+
+	baseURL    string
+	apiKey     string
+	authToken  string
+	header     http.Header // fixed headers sent on every request
+	rc         *retryablehttp.Client
+	streamHTTP *http.Client // like rc's client, without a whole-request timeout
+	logger     *slog.Logger
+}
+
+// NewClient returns a client configured by opts. The API key comes from
+// WithAPIKey or WithAuthToken, else from ANTHROPIC_API_KEY; the base URL from
+// WithBaseURL, else ANTHROPIC_BASE_URL, else DefaultBaseURL. A client without
+// credentials is an error here rather than at the first call.
+func NewClient(opts ...Option) (*Client, error) {
+	cfg := defaultConfig()
+	for i, opt := range opts {
+		if opt == nil {
+			return nil, fmt.Errorf("managedagents: option %d is nil", i)
+		}
+		if err := opt(cfg); err != nil {
+			return nil, fmt.Errorf("managedagents: %w", err)
+		}
+	}
+	if !cfg.noEnv {
+		if cfg.apiKey == "" && cfg.authToken == "" {
+			if k := strings.TrimSpace(os.Getenv("ANTHROPIC_API_KEY")); k != "" {
+				if err := checkHeaderValue(k); err != nil {
+					return nil, fmt.Errorf("managedagents: ANTHROPIC_API_KEY: %w", err)
+				}
+				cfg.apiKey = k
+			}
+		}
+		if cfg.baseURL == "" {
+			if raw := strings.TrimSpace(os.Getenv("ANTHROPIC_BASE_URL")); raw != "" {
+				u, err := parseBaseURL(raw)
+				if err != nil {
+					return nil, fmt.Errorf("managedagents: ANTHROPIC_BASE_URL: %w", err)
+				}
+				cfg.baseURL = u
+			}
+		}
+	}
+	switch {
+	case cfg.apiKey != "" && cfg.authToken != "":
+		return nil, errors.New("managedagents: both an API key and an auth token are set; the API accepts only one")
+	case cfg.apiKey == "" && cfg.authToken == "":
+		return nil, errors.New("managedagents: no credentials: set ANTHROPIC_API_KEY, or pass WithAPIKey or WithAuthToken")
+	}
+	if cfg.baseURL == "" {
+		cfg.baseURL = DefaultBaseURL
+	}
+
+	base := cfg.httpClient
+	if base == nil {
+		base = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	callHTTP := *base
+	if cfg.requestTimeout > 0 {
+		callHTTP.Timeout = cfg.requestTimeout
+	}
+	streamHTTP := *base
+	streamHTTP.Timeout = 0
+
+	c := &Client{
+		baseURL:    cfg.baseURL,
+		apiKey:     cfg.apiKey,
+		authToken:  cfg.authToken,
+		header:     fixedHeaders(cfg),
+		streamHTTP: &streamHTTP,
+		logger:     cfg.logger,
+	}
+	c.rc = &retryablehttp.Client{
+		HTTPClient:      &callHTTP,
+		Logger:          nil, // the library's own logger is off; ours logs in the hooks
+		RetryWaitMin:    cfg.retryWaitMin,
+		RetryWaitMax:    cfg.retryWaitMax,
+		RetryMax:        cfg.maxRetries,
+		CheckRetry:      c.retryPolicy,
+		Backoff:         c.backoff,
+		ErrorHandler:    retryablehttp.PassthroughErrorHandler,
+		RequestLogHook:  c.beforeAttempt,
+		ResponseLogHook: c.afterAttempt,
+	}
+	c.Sessions = &SessionsService{client: c}
+	return c, nil
+}
+
+// fixedHeaders builds the headers every request carries, credentials aside.
+func fixedHeaders(cfg *config) http.Header {
+	h := cfg.header.Clone()
+	h.Set("anthropic-version", cfg.apiVersion)
+	betas := []string{}
+	seen := map[string]bool{}
+	for _, b := range cfg.betas {
+		if !seen[b] {
+			seen[b] = true
+			betas = append(betas, b)
+		}
+	}
+	if !seen[BetaManagedAgents] {
+		betas = append(betas, BetaManagedAgents)
+	}
+	h.Set("anthropic-beta", strings.Join(betas, ","))
+	ua := fmt.Sprintf("managedagents-go/%s (%s; %s/%s)", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if cfg.userAgent != "" {
+		ua = cfg.userAgent + " " + ua
+	}
+	h.Set("user-agent", ua)
+	return h
+}
+
+// request describes one API call.
+type request struct {
+	method string
+	path   string // escaped, starting with /v1/
+	query  url.Values
+	body   any // JSON-encoded when non-nil
+	// idempotent calls are retried on any transient failure; the others
+	// only when the server certainly did not act.
+	idempotent bool
+	// what names the decoded value in a DecodeError ("Session").
+	what string
+}
+
+// do sends r and decodes a 2xx JSON answer into out (when out is non-nil).
+// A non-2xx answer is an *APIError. A failed non-idempotent call that may
+// nevertheless have been applied matches ErrOutcomeUnknown.
+func (c *Client) do(ctx context.Context, r request, out any) error {
+	if ctx == nil {
+		return invalidParams("nil context")
+	}
+	var payload []byte
+	if r.body != nil {
+		var err error
+		payload, err = json.Marshal(r.body)
+		if err != nil {
+			return fmt.Errorf("%w: encoding the request: %w", ErrInvalidParams, err)
+		}
+	}
+	a := &attempt{idempotent: r.idempotent}
+	req, err := c.newRequest(withAttempt(ctx, a), r, payload)
+	if err != nil {
+		return err
+	}
+	req.SetResponseHandler(func(resp *http.Response) error {
+		limit := int64(maxResponseBody)
+		if resp.StatusCode >= 300 {
+			limit = maxErrorRead
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+		resp.Body.Close()
+		a.body = body
+		a.bodyRead = true
+		// The retry policy runs again after this handler and may need to
+		// read the error code, so leave a readable copy behind.
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return err
+	})
+
+	resp, err := c.rc.Do(req)
+	if resp != nil && !a.bodyRead {
+		// Retries ran out on a retryable status: the final response came
+		// back through the error handler without its body being read.
+		a.body, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorRead+1))
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(a.body))
+	}
+	if err != nil {
+		err = fmt.Errorf("managedagents: %s %s: %w", r.method, r.path, err)
+		if !r.idempotent && a.maybeApplied.Load() {
+			return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+		}
+		return err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		apiErr := newAPIError(r.method, r.path, resp, a.body)
+		if !r.idempotent && ambiguousStatus(resp) {
+			return fmt.Errorf("%w: %w", ErrOutcomeUnknown, apiErr)
+		}
+		return apiErr
+	}
+	if len(a.body) > maxResponseBody {
+		return fmt.Errorf("managedagents: %s %s: response body exceeds %d bytes", r.method, r.path, maxResponseBody)
+	}
+	if out == nil || len(bytes.TrimSpace(a.body)) == 0 {
+		// Some endpoints may answer 204 or an empty 200 (send, delete).
+		return nil
+	}
+	if err := json.Unmarshal(a.body, out); err != nil {
+		return &DecodeError{What: r.what, Raw: truncate(a.body, maxErrorBody), Err: err}
+	}
+	return nil
+}
+
+// newRequest builds the retryable request with every header set.
+func (c *Client) newRequest(ctx context.Context, r request, payload []byte) (*retryablehttp.Request, error) {
+	u := c.baseURL + r.path
+	if len(r.query) > 0 {
+		u += "?" + r.query.Encode()
+	}
+	var body any
+	if payload != nil {
+		body = payload
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, u, body)
+	if err != nil {
+		return nil, fmt.Errorf("managedagents: building %s %s: %w", r.method, r.path, err)
+	}
+	c.setHeaders(req.Header, "application/json")
+	if payload != nil {
+		req.Header.Set("content-type", "application/json")
+	}
+	return req, nil
+}
+
+// setHeaders sets the fixed headers, accept and the credential.
+func (c *Client) setHeaders(h http.Header, accept string) {
+	for k, vs := range c.header {
+		h[k] = append([]string(nil), vs...)
+	}
+	h.Set("accept", accept)
+	if c.authToken != "" {
+		h.Set("authorization", "Bearer "+c.authToken)
+	} else {
+		h.Set("x-api-key", c.apiKey)
+	}
+}
+
+// beforeAttempt runs before every attempt: it resets the per-attempt state
+// and logs the attempt.
+func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, retry int) {
+	if a := attemptFrom(req.Context()); a != nil {
+		a.maybeApplied.Store(false)
+	}
+	c.logDebug("managedagents: request", "method", req.Method, "path", req.URL.Path, "attempt", retry+1)
+}
+
+// afterAttempt logs every response, including those that will be retried.
+func (c *Client) afterAttempt(_ retryablehttp.Logger, resp *http.Response) {
+	c.logDebug("managedagents: response", "method", resp.Request.Method, "path", resp.Request.URL.Path,
+		"status", resp.StatusCode, "request_id", resp.Header.Get("request-id"))
+}
+
+// backoff wraps the package backoff to log the wait.
+func (c *Client) backoff(lo, hi time.Duration, n int, resp *http.Response) time.Duration {
+	d := backoff(lo, hi, n, resp)
+	c.logDebug("managedagents: waiting before retry", "retry", n+1, "wait", d)
+	return d
+}
+
+// escapeID checks an ID and escapes it as one path segment. Like the official
+// SDK, it refuses empty IDs, "." and "..", and IDs starting with ";".
+func escapeID(what, id string) (string, error) {
+	switch {
+	case id == "":
+		return "", invalidParams("%s is empty", what)
+	case id == "." || id == "..":
+		return "", invalidParams("%s %q is not a valid ID", what, id)
+	case strings.HasPrefix(id, ";"):
+		return "", invalidParams("%s must not start with ';'", what)
+	}
+	return url.PathEscape(id), nil
+}
+
+func truncate(b []byte, n int) []byte {
+	if len(b) > n {
+		b = b[:n]
+	}
+	return append([]byte(nil), b...)
+}
+
+// String describes the client without its credentials, so that printing a
+// Client (or a struct holding one) cannot leak the key.
+func (c *Client) String() string {
+	cred := "x-api-key"
+	if c.authToken != "" {
+		cred = "bearer token"
+	}
+	return fmt.Sprintf("managedagents.Client{baseURL: %s, credential: %s (redacted)}", c.baseURL, cred)
+}
+
+// GoString is String, for the %#v verb.
+func (c *Client) GoString() string { return c.String() }

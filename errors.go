@@ -1,0 +1,321 @@
+package managedagents
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. An *APIError matches (with errors.Is) the sentinel of its
+// HTTP status and the sentinel of its error.type, so both a 409 carrying
+// "invalid_request_error" and an in-stream "overloaded_error" frame (which has
+// no HTTP status of its own) are classified.
+var (
+	// ErrInvalidRequest: 400 invalid_request_error.
+	ErrInvalidRequest = errors.New("managedagents: invalid request")
+	// ErrAuthentication: 401 authentication_error.
+	ErrAuthentication = errors.New("managedagents: authentication failed")
+	// ErrBilling: 402 billing_error.
+	ErrBilling = errors.New("managedagents: billing error")
+	// ErrPermission: 403 permission_error.
+	ErrPermission = errors.New("managedagents: permission denied")
+	// ErrNotFound: 404 not_found_error, for unknown or deleted objects.
+	ErrNotFound = errors.New("managedagents: not found")
+	// ErrConflict: 409, a state conflict such as sending to an archived session.
+	ErrConflict = errors.New("managedagents: conflict")
+	// ErrRequestTooLarge: 413 request_too_large.
+	ErrRequestTooLarge = errors.New("managedagents: request too large")
+	// ErrRateLimited: 429 rate_limit_error, including spend limits.
+	ErrRateLimited = errors.New("managedagents: rate limited")
+	// ErrInternal: 500 api_error.
+	ErrInternal = errors.New("managedagents: internal server error")
+	// ErrUnavailable: 503, service temporarily unavailable.
+	ErrUnavailable = errors.New("managedagents: service unavailable")
+	// ErrTimeout: 504 timeout_error (and 408).
+	ErrTimeout = errors.New("managedagents: upstream timeout")
+	// ErrOverloaded: 529 overloaded_error.
+	ErrOverloaded = errors.New("managedagents: overloaded")
+
+	// ErrOutcomeUnknown marks a failed call to a non-idempotent endpoint
+	// (session create, event send) where the server may nevertheless have
+	// acted: a timeout or a reset after the request was written, or a 5xx
+	// other than 503/529. The client does not retry such calls; the error
+	// wraps the cause, and the caller decides how to reconcile (for example by
+	// listing recent sessions or reading the event history).
+	ErrOutcomeUnknown = errors.New("managedagents: outcome unknown, the request may have been applied")
+
+	// ErrInvalidParams reports bad input caught before any I/O: an empty ID,
+	// a missing required field, a value the API is documented to reject.
+	ErrInvalidParams = errors.New("managedagents: invalid parameters")
+)
+
+// statusSentinels maps HTTP statuses to sentinels.
+var statusSentinels = map[int]error{
+	http.StatusBadRequest:            ErrInvalidRequest,
+	http.StatusUnauthorized:          ErrAuthentication,
+	http.StatusPaymentRequired:       ErrBilling,
+	http.StatusForbidden:             ErrPermission,
+	http.StatusNotFound:              ErrNotFound,
+	http.StatusRequestTimeout:        ErrTimeout,
+	http.StatusConflict:              ErrConflict,
+	http.StatusRequestEntityTooLarge: ErrRequestTooLarge,
+	http.StatusTooManyRequests:       ErrRateLimited,
+	http.StatusInternalServerError:   ErrInternal,
+	http.StatusServiceUnavailable:    ErrUnavailable,
+	http.StatusGatewayTimeout:        ErrTimeout,
+	statusOverloaded:                 ErrOverloaded,
+}
+
+// typeSentinels maps error.type strings to sentinels.
+var typeSentinels = map[string]error{
+	"invalid_request_error": ErrInvalidRequest,
+	"authentication_error":  ErrAuthentication,
+	"billing_error":         ErrBilling,
+	"permission_error":      ErrPermission,
+	"not_found_error":       ErrNotFound,
+	"conflict_error":        ErrConflict,
+	"request_too_large":     ErrRequestTooLarge,
+	"rate_limit_error":      ErrRateLimited,
+	"api_error":             ErrInternal,
+	"timeout_error":         ErrTimeout,
+	"overloaded_error":      ErrOverloaded,
+}
+
+// statusOverloaded is Anthropic's non-standard "overloaded" status.
+const statusOverloaded = 529
+
+// maxErrorBody caps how much of an error response is kept in APIError.Body.
+const maxErrorBody = 64 << 10
+
+// APIError is a non-2xx answer from the API. Its fields come from the error
+// envelope {"type":"error","error":{"type","message","details"},"request_id"}
+// when the body has one, and from the status line otherwise (a proxy's HTML
+// page, an empty 413).
+type APIError struct {
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Type is error.type, such as "not_found_error". It is an open set; when
+	// the body carried none it is derived from the status.
+	Type string
+	// Message is error.message, for humans; never branch on its wording.
+	Message string
+	// ErrorCode is error.details.error_code when present, such as
+	// "invalid_metadata" or "enforced_spend_limit_reached".
+	ErrorCode string
+	// Details is the raw error.details object, if any.
+	Details json.RawMessage
+	// RequestID is the request-id header, or else the body's request_id.
+	RequestID string
+	// RetryAfter is the server's retry hint (retry-after-ms or retry-after),
+	// zero when absent. It is the hint as sent, not capped.
+	RetryAfter time.Duration
+	// Method and Path name the request that failed (no host, no query).
+	Method, Path string
+	// Header holds the response headers.
+	Header http.Header
+	// Body is the raw response body, truncated to 64 KiB.
+	Body []byte
+}
+
+// Error returns a one-line description: status, type, message and request ID.
+// It never includes the body, headers or credentials.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("managedagents: ")
+	if e.Method != "" {
+		fmt.Fprintf(&b, "%s %s: ", e.Method, e.Path)
+	}
+	if e.StatusCode != 0 {
+		fmt.Fprintf(&b, "%d ", e.StatusCode)
+	}
+	b.WriteString(e.Type)
+	if e.ErrorCode != "" {
+		fmt.Fprintf(&b, " (%s)", e.ErrorCode)
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(oneLine(e.Message, 300))
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " [request-id %s]", e.RequestID)
+	}
+	return b.String()
+}
+
+// Is reports whether target is the sentinel of e's status or of e's type.
+func (e *APIError) Is(target error) bool {
+	if s, ok := statusSentinels[e.StatusCode]; ok && s == target {
+		return true
+	}
+	if s, ok := typeSentinels[e.Type]; ok && s == target {
+		return true
+	}
+	return false
+}
+
+// Temporary reports whether the same request may succeed later: 408, 429
+// (other than a spend limit), 5xx and overload.
+func (e *APIError) Temporary() bool {
+	switch {
+	case e.StatusCode == http.StatusTooManyRequests:
+		return !isSpendLimit(e.ErrorCode)
+	case e.StatusCode == http.StatusRequestTimeout, e.StatusCode >= 500:
+		return true
+	case e.StatusCode == 0: // in-stream error frame
+		return e.Type == "overloaded_error" || e.Type == "api_error"
+	}
+	return false
+}
+
+// errorEnvelope is the wire shape of an error body.
+type errorEnvelope struct {
+	Type  string `json:"type"`
+	Error struct {
+		Type    string          `json:"type"`
+		Message string          `json:"message"`
+		Details json.RawMessage `json:"details"`
+	} `json:"error"`
+	RequestID string `json:"request_id"`
+}
+
+// parseErrorEnvelope fills e from a JSON error envelope; it reports whether
+// the body was one.
+func (e *APIError) parseEnvelope(body []byte) bool {
+	var env errorEnvelope
+	if json.Unmarshal(body, &env) != nil || env.Error.Type == "" {
+		return false
+	}
+	e.Type = env.Error.Type
+	e.Message = env.Error.Message
+	if len(env.Error.Details) > 0 && string(env.Error.Details) != "null" {
+		e.Details = env.Error.Details
+		var d struct {
+			ErrorCode string `json:"error_code"`
+		}
+		if json.Unmarshal(env.Error.Details, &d) == nil {
+			e.ErrorCode = d.ErrorCode
+		}
+	}
+	if e.RequestID == "" {
+		e.RequestID = env.RequestID
+	}
+	return true
+}
+
+// newAPIError builds an APIError from a response whose body was already read.
+func newAPIError(method, path string, resp *http.Response, body []byte) *APIError {
+	e := &APIError{
+		StatusCode: resp.StatusCode,
+		Method:     method,
+		Path:       path,
+		Header:     resp.Header.Clone(),
+		RequestID:  resp.Header.Get("request-id"),
+	}
+	e.RetryAfter, _ = retryAfterHint(resp.Header)
+	if len(body) > maxErrorBody {
+		e.Body = append([]byte(nil), body[:maxErrorBody]...)
+	} else {
+		e.Body = append([]byte(nil), body...)
+	}
+	if !e.parseEnvelope(body) {
+		// Not an envelope: a proxy page or an empty body. Derive the type
+		// from the status and keep a short, readable message.
+		e.Type = typeForStatus(resp.StatusCode)
+		e.Message = http.StatusText(resp.StatusCode)
+		if text := strings.TrimSpace(string(body)); text != "" && !looksLikeMarkup(text) {
+			e.Message = oneLine(text, 200)
+		}
+	}
+	return e
+}
+
+// typeForStatus gives the error.type the API uses for a status (§6.2).
+func typeForStatus(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "invalid_request_error"
+	case http.StatusUnauthorized:
+		return "authentication_error"
+	case http.StatusPaymentRequired:
+		return "billing_error"
+	case http.StatusForbidden:
+		return "permission_error"
+	case http.StatusNotFound:
+		return "not_found_error"
+	case http.StatusConflict:
+		return "conflict_error"
+	case http.StatusRequestEntityTooLarge:
+		return "request_too_large"
+	case http.StatusTooManyRequests:
+		return "rate_limit_error"
+	case http.StatusGatewayTimeout:
+		return "timeout_error"
+	case statusOverloaded:
+		return "overloaded_error"
+	}
+	if status >= 500 {
+		return "api_error"
+	}
+	return "invalid_request_error"
+}
+
+// isSpendLimit reports error codes of 429s that waiting will not fix.
+func isSpendLimit(code string) bool {
+	switch code {
+	case "enforced_spend_limit_reached", "contract_spend_limit_reached", "ramp_limit_exceeded":
+		return true
+	}
+	return false
+}
+
+func looksLikeMarkup(s string) bool {
+	return strings.HasPrefix(s, "<") || strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[")
+}
+
+// oneLine collapses whitespace and truncates s to at most n bytes, so that
+// error strings stay on one line whatever a server sends.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		cut := n
+		for cut > 0 && !utf8RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// DecodeError reports a body or event that is not the JSON the reference
+// describes. The raw bytes are kept so nothing is lost.
+type DecodeError struct {
+	// EventType is the event type (the SSE event name or the JSON "type"),
+	// empty when a response body failed to decode.
+	EventType string
+	// What names the value that failed, such as "Session" or "event list".
+	What string
+	// Raw holds the bytes that failed to decode.
+	Raw []byte
+	// Err is the underlying error from encoding/json.
+	Err error
+}
+
+func (e *DecodeError) Error() string {
+	what := e.What
+	if e.EventType != "" {
+		what = fmt.Sprintf("event %q", e.EventType)
+	}
+	return fmt.Sprintf("managedagents: decoding %s: %v", what, e.Err)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// invalidParams returns an error wrapping ErrInvalidParams.
+func invalidParams(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidParams, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,208 @@
+package managedagents
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// update rewrites golden files: go test -run TestGolden -update
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// testAPIKey is the credential the test clients send. Tests check that it
+// never appears in an error string or a log line.
+const testAPIKey = "sk-ant-test-Sup3rSecretKey-0000"
+
+// step answers one request of a scripted server.
+type step func(w http.ResponseWriter, r *http.Request)
+
+// recorded is one request a scripted server received.
+type recorded struct {
+	Method, Path, RawQuery string
+	Header                 http.Header
+	Body                   []byte
+}
+
+// scriptServer answers the n-th request with the n-th step and records every
+// request, so tests can assert exactly what was sent and how often.
+type scriptServer struct {
+	*httptest.Server
+	t     *testing.T
+	mu    sync.Mutex
+	steps []step
+	reqs  []recorded
+}
+
+func newScriptServer(t *testing.T, steps ...step) *scriptServer {
+	t.Helper()
+	s := &scriptServer{t: t, steps: steps}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *scriptServer) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	n := len(s.reqs)
+	s.reqs = append(s.reqs, recorded{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone(), body})
+	var st step
+	if n < len(s.steps) {
+		st = s.steps[n]
+	}
+	s.mu.Unlock()
+	if st == nil {
+		s.t.Errorf("unexpected request %d: %s %s", n+1, r.Method, r.URL)
+		http.Error(w, "unexpected request", http.StatusTeapot)
+		return
+	}
+	st(w, r)
+}
+
+// requests returns what the server received so far.
+func (s *scriptServer) requests() []recorded {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]recorded(nil), s.reqs...)
+}
+
+func (s *scriptServer) count() int { return len(s.requests()) }
+
+// errorStep answers status with the API's error envelope and extra headers
+// given as name, value pairs.
+func errorStep(status int, headers ...string) step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := fmt.Sprintf("req_%d_%s", status, r.Header.Get("x-test-attempt"))
+		for i := 0; i+1 < len(headers); i += 2 {
+			w.Header().Set(headers[i], headers[i+1])
+		}
+		w.Header().Set("request-id", id)
+		w.Header().Set("content-type", "application/json")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"type":"error","error":{"type":%q,"message":"status %d"},"request_id":%q}`,
+			typeForStatus(status), status, id)
+	}
+}
+
+// errorCodeStep answers status with an envelope carrying details.error_code.
+func errorCodeStep(status int, code string) step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("request-id", "req_code")
+		w.Header().Set("content-type", "application/json")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"type":"error","error":{"type":%q,"message":"m","details":{"error_code":%q}},"request_id":"req_code"}`,
+			typeForStatus(status), code)
+	}
+}
+
+// jsonStep answers 200 with body.
+func jsonStep(body string) step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("content-type", "application/json")
+		w.Header().Set("request-id", "req_ok")
+		io.WriteString(w, body)
+	}
+}
+
+// fileStep answers 200 with a fixture file.
+func fileStep(t *testing.T, name string) step {
+	return jsonStep(string(readFixture(t, name)))
+}
+
+// resetStep closes the connection after the request was read, without
+// answering: the server may have acted.
+func resetStep() step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}
+}
+
+// cutBodyStep promises a long body and closes the connection part-way.
+func cutBodyStep() step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\":\"sesn_")
+		buf.Flush()
+		conn.Close()
+	}
+}
+
+// hangStep blocks until the client goes away.
+func hangStep() step {
+	return func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+}
+
+// newTestClient returns a client for url that sends testAPIKey, reads no
+// environment and opens a new connection per request (so tests inside a
+// synctest bubble leave no idle connection goroutines behind).
+func newTestClient(t *testing.T, url string, opts ...Option) *Client {
+	t.Helper()
+	base := []Option{
+		WithBaseURL(url),
+		WithAPIKey(testAPIKey),
+		WithoutEnvironment(),
+		WithHTTPClient(&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}),
+	}
+	c, err := NewClient(append(base, opts...)...)
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	return c
+}
+
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// jsonEqual reports whether a and b hold the same JSON value.
+func jsonEqual(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var va, vb any
+	if err := json.Unmarshal(a, &va); err != nil {
+		t.Fatalf("invalid JSON %q: %v", a, err)
+	}
+	if err := json.Unmarshal(b, &vb); err != nil {
+		t.Fatalf("invalid JSON %q: %v", b, err)
+	}
+	ja, _ := json.Marshal(va)
+	jb, _ := json.Marshal(vb)
+	return bytes.Equal(ja, jb)
+}
+
+// checkGolden compares got with testdata/name, rewriting it under -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n got: %s\nwant: %s", name, got, want)
+	}
+}

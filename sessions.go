@@ -1,0 +1,648 @@
+package managedagents
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// SessionsService creates, reads, updates, archives and deletes sessions.
+// Get it from Client.Sessions.
+type SessionsService struct {
+	client *Client
+}
+
+// SessionStatus is a session's (or thread's) status. It is an open set.
+type SessionStatus string
+
+// Session statuses (reference §3.9).
+const (
+	// StatusIdle: waiting for input. A finished turn goes idle.
+	StatusIdle SessionStatus = "idle"
+	// StatusRunning: the agent is working.
+	StatusRunning SessionStatus = "running"
+	// StatusRescheduling: a transient failure; the platform is retrying.
+	StatusRescheduling SessionStatus = "rescheduling"
+	// StatusTerminated: final, after an unrecoverable error or an archive.
+	StatusTerminated SessionStatus = "terminated"
+)
+
+// Session is a session as the API returns it. Nullable fields are pointers
+// (nil for JSON null); unknown fields are ignored but kept in RawJSON.
+type Session struct {
+	ID     string        `json:"id"`
+	Type   string        `json:"type"`
+	Status SessionStatus `json:"status"`
+	// Title is nil when the session has none.
+	Title         *string `json:"title"`
+	EnvironmentID string  `json:"environment_id"`
+	// Agent is the resolved configuration, after overrides.
+	Agent SessionAgent `json:"agent"`
+	// Metadata holds the session's free-form tags.
+	Metadata           map[string]string   `json:"metadata"`
+	Resources          []Resource          `json:"resources"`
+	VaultIDs           []string            `json:"vault_ids"`
+	OutcomeEvaluations []OutcomeEvaluation `json:"outcome_evaluations"`
+	Stats              SessionStats        `json:"stats"`
+	// Usage is cumulative over the session's life.
+	Usage SessionUsage `json:"usage"`
+	// Budget is nil when the session is uncapped.
+	Budget    *Budget   `json:"budget"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// ArchivedAt is nil until the session is archived.
+	ArchivedAt *time.Time `json:"archived_at"`
+	// DeploymentID is set when a deployment created the session.
+	DeploymentID *string `json:"deployment_id,omitempty"`
+
+	raw json.RawMessage
+}
+
+// RawJSON returns the JSON the session was decoded from, unknown fields
+// included; nil for a Session built in code.
+func (s *Session) RawJSON() json.RawMessage { return s.raw }
+
+// UnmarshalJSON decodes a session and keeps its raw JSON.
+func (s *Session) UnmarshalJSON(b []byte) error {
+	type plain Session
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*s = Session(p)
+	s.raw = bytes.Clone(b)
+	return nil
+}
+
+// SessionAgent is the agent configuration a session runs with (§3.2). ID and
+// Version name the base agent even when overrides were applied.
+type SessionAgent struct {
+	Type              string            `json:"type"`
+	ID                string            `json:"id"`
+	Version           int64             `json:"version"`
+	Name              string            `json:"name"`
+	Description       *string           `json:"description"`
+	System            *string           `json:"system"`
+	Model             ModelConfig       `json:"model"`
+	ExecutionIdentity ExecutionIdentity `json:"execution_identity"`
+	Tools             []Tool            `json:"tools"`
+	MCPServers        []MCPServer       `json:"mcp_servers"`
+	Skills            []Skill           `json:"skills"`
+	// Multiagent is nil for a single-agent session.
+	Multiagent *MultiagentConfig `json:"multiagent"`
+}
+
+// Resource types.
+const (
+	ResourceGitHubRepository = "github_repository"
+	ResourceFile             = "file"
+	ResourceMemoryStore      = "memory_store"
+)
+
+// Resource is something mounted into the session's sandbox: a GitHub
+// repository, a file or a memory store. Which fields are set depends on Type
+// (an open set). Memory stores have no ID. Null strings decode as "".
+type Resource struct {
+	Type string `json:"type"`
+	ID   string `json:"id,omitempty"`
+	// MountPath is where it is mounted.
+	MountPath string `json:"mount_path,omitempty"`
+	// URL and Checkout describe a github_repository.
+	URL      string    `json:"url,omitempty"`
+	Checkout *Checkout `json:"checkout,omitempty"`
+	// FileID is the session-scoped copy of a file resource.
+	FileID string `json:"file_id,omitempty"`
+	// MemoryStoreID, Access, Name, Description and Instructions describe a
+	// memory_store.
+	MemoryStoreID string    `json:"memory_store_id,omitempty"`
+	Access        string    `json:"access,omitempty"`
+	Name          string    `json:"name,omitempty"`
+	Description   string    `json:"description,omitempty"`
+	Instructions  string    `json:"instructions,omitempty"`
+	CreatedAt     time.Time `json:"created_at,omitzero"`
+	UpdatedAt     time.Time `json:"updated_at,omitzero"`
+}
+
+// Checkout is the branch or commit of a mounted repository.
+type Checkout struct {
+	// Type is "branch" or "commit".
+	Type string `json:"type"`
+	Name string `json:"name,omitempty"`
+	SHA  string `json:"sha,omitempty"`
+}
+
+// Budget caps a session's list-price spend.
+type Budget struct {
+	// Type is "limit", the only known type; left empty it is sent as "limit".
+	Type        string `json:"type"`
+	MaxListCost Money  `json:"max_list_cost"`
+}
+
+// MarshalJSON fills in the only known budget type.
+func (b Budget) MarshalJSON() ([]byte, error) {
+	type plain Budget
+	if b.Type == "" {
+		b.Type = "limit"
+	}
+	return json.Marshal(plain(b))
+}
+
+// LimitBudget returns a budget that stops the session at max.
+func LimitBudget(max Money) Budget { return Budget{Type: "limit", MaxListCost: max} }
+
+// Money is an amount in integer minor units, carried as a string by the API
+// ("2500" with currency "USD" is 25.00 USD).
+type Money struct {
+	Amount   string `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+// USD returns an amount of US cents.
+func USD(cents int64) Money {
+	return Money{Amount: strconv.FormatInt(cents, 10), Currency: "USD"}
+}
+
+// SessionStats are a session's timings, in seconds.
+type SessionStats struct {
+	// ActiveSeconds is cumulative running time, idle time excluded.
+	ActiveSeconds float64 `json:"active_seconds,omitempty"`
+	// DurationSeconds is the time since creation, frozen at termination.
+	DurationSeconds float64 `json:"duration_seconds,omitempty"`
+}
+
+// SessionUsage is cumulative token and cost usage (§3.6). Missing counters
+// decode as zero; ListCost and ServerToolUse are nil until tracked.
+type SessionUsage struct {
+	InputTokens          int64          `json:"input_tokens"`
+	OutputTokens         int64          `json:"output_tokens"`
+	CacheReadInputTokens int64          `json:"cache_read_input_tokens"`
+	CacheCreation        CacheCreation  `json:"cache_creation"`
+	ActiveSeconds        float64        `json:"active_seconds"`
+	ListCost             *Money         `json:"list_cost"`
+	ServerToolUse        *ServerToolUse `json:"server_tool_use"`
+}
+
+// CacheCreation splits cache-write tokens by lifetime.
+type CacheCreation struct {
+	Ephemeral1hInputTokens int64 `json:"ephemeral_1h_input_tokens"`
+	Ephemeral5mInputTokens int64 `json:"ephemeral_5m_input_tokens"`
+}
+
+// ServerToolUse counts server-side tool requests.
+type ServerToolUse struct {
+	WebFetchRequests  int64 `json:"web_fetch_requests"`
+	WebSearchRequests int64 `json:"web_search_requests"`
+}
+
+// OutcomeEvaluation is the grading state of an outcome defined with a
+// user.define_outcome event (§3.7).
+type OutcomeEvaluation struct {
+	Type        string `json:"type"`
+	OutcomeID   string `json:"outcome_id"`
+	Description string `json:"description"`
+	// Iteration is 0-based.
+	Iteration int `json:"iteration"`
+	// Result is pending, running, evaluating, satisfied, needs_revision,
+	// max_iterations_reached, failed or interrupted (open set).
+	Result      string     `json:"result"`
+	Explanation *string    `json:"explanation"`
+	CompletedAt *time.Time `json:"completed_at"`
+}
+
+// AgentParam says which agent a new session runs. Build it with AgentByID,
+// AgentVersion or AgentWithOverrides.
+type AgentParam struct {
+	id        string
+	version   int64
+	overrides *AgentOverrides
+}
+
+// AgentByID runs the agent's latest version at creation time.
+func AgentByID(id string) AgentParam { return AgentParam{id: id} }
+
+// AgentVersion pins a version of the agent (versions start at 1).
+func AgentVersion(id string, version int64) AgentParam {
+	return AgentParam{id: id, version: version}
+}
+
+// AgentWithOverrides runs the agent (version 0 means the latest) with parts
+// of its configuration replaced for this session only.
+func AgentWithOverrides(id string, version int64, o AgentOverrides) AgentParam {
+	return AgentParam{id: id, version: version, overrides: &o}
+}
+
+// AgentOverrides replaces parts of an agent's configuration for one session.
+// Each field is inherited when unset, cleared by Null (or Set of an empty
+// list), and replaced whole by Set. The model can be replaced, not cleared.
+type AgentOverrides struct {
+	Model      *ModelConfig       `json:"model,omitempty"`
+	System     Field[string]      `json:"system,omitzero"`
+	Tools      Field[[]Tool]      `json:"tools,omitzero"`
+	MCPServers Field[[]MCPServer] `json:"mcp_servers,omitzero"`
+	Skills     Field[[]Skill]     `json:"skills,omitzero"`
+}
+
+// IsZero reports whether no agent was chosen.
+func (a AgentParam) IsZero() bool { return a.id == "" && a.overrides == nil && a.version == 0 }
+
+// MarshalJSON encodes the string, reference or override form.
+func (a AgentParam) MarshalJSON() ([]byte, error) {
+	switch {
+	case a.overrides != nil:
+		type withType struct {
+			Type    string `json:"type"`
+			ID      string `json:"id"`
+			Version int64  `json:"version,omitempty"`
+			AgentOverrides
+		}
+		return json.Marshal(withType{"agent_with_overrides", a.id, a.version, *a.overrides})
+	case a.version != 0:
+		return json.Marshal(struct {
+			Type    string `json:"type"`
+			ID      string `json:"id"`
+			Version int64  `json:"version"`
+		}{"agent", a.id, a.version})
+	}
+	return json.Marshal(a.id)
+}
+
+func (a AgentParam) validate() error {
+	switch {
+	case a.IsZero():
+		return invalidParams("Agent is required (use AgentByID, AgentVersion or AgentWithOverrides)")
+	case a.id == "":
+		return invalidParams("Agent: the agent ID is empty")
+	case a.version < 0:
+		return invalidParams("Agent: version %d is negative", a.version)
+	}
+	return nil
+}
+
+// ResourceParam mounts something into a new session. Build it with
+// GitHubRepositoryResource, FileResource or MemoryStoreResource, then set
+// the optional fields.
+type ResourceParam struct {
+	Type string `json:"type"`
+	// URL, AuthorizationToken and Checkout configure a github_repository.
+	// The token is sent once and never returned or printed.
+	URL                string    `json:"url,omitempty"`
+	AuthorizationToken string    `json:"authorization_token,omitempty"`
+	Checkout           *Checkout `json:"checkout,omitempty"`
+	// MountPath is optional for repositories and files.
+	MountPath string `json:"mount_path,omitempty"`
+	// FileID names a file uploaded with the Files API.
+	FileID string `json:"file_id,omitempty"`
+	// MemoryStoreID, Access ("read_write" or "read_only") and Instructions
+	// configure a memory_store.
+	MemoryStoreID string `json:"memory_store_id,omitempty"`
+	Access        string `json:"access,omitempty"`
+	Instructions  string `json:"instructions,omitempty"`
+}
+
+// String describes the resource without its authorization token.
+func (r ResourceParam) String() string {
+	switch r.Type {
+	case ResourceGitHubRepository:
+		return "github_repository " + r.URL
+	case ResourceFile:
+		return "file " + r.FileID
+	case ResourceMemoryStore:
+		return "memory_store " + r.MemoryStoreID
+	}
+	return r.Type
+}
+
+// GitHubRepositoryResource mounts a repository; token may be empty for a
+// public one.
+func GitHubRepositoryResource(repoURL, token string) ResourceParam {
+	return ResourceParam{Type: ResourceGitHubRepository, URL: repoURL, AuthorizationToken: token}
+}
+
+// FileResource mounts a file; mountPath may be empty for the default.
+func FileResource(fileID, mountPath string) ResourceParam {
+	return ResourceParam{Type: ResourceFile, FileID: fileID, MountPath: mountPath}
+}
+
+// MemoryStoreResource attaches a memory store (only possible at creation).
+func MemoryStoreResource(memoryStoreID string) ResourceParam {
+	return ResourceParam{Type: ResourceMemoryStore, MemoryStoreID: memoryStoreID}
+}
+
+// SessionCreateParams is the body of Sessions.Create.
+type SessionCreateParams struct {
+	// Agent is required.
+	Agent AgentParam `json:"agent"`
+	// EnvironmentID is required.
+	EnvironmentID string            `json:"environment_id"`
+	Title         string            `json:"title,omitempty"`
+	Metadata      map[string]string `json:"metadata,omitempty"`
+	Resources     []ResourceParam   `json:"resources,omitempty"`
+	VaultIDs      []string          `json:"vault_ids,omitempty"`
+	// Budget caps list-price spend; it can only be added at creation.
+	Budget *Budget `json:"budget,omitempty"`
+}
+
+func (p *SessionCreateParams) validate() error {
+	if err := p.Agent.validate(); err != nil {
+		return err
+	}
+	if p.EnvironmentID == "" {
+		return invalidParams("EnvironmentID is required")
+	}
+	for i, r := range p.Resources {
+		if r.Type == "" {
+			return invalidParams("Resources[%d] has no type", i)
+		}
+	}
+	return nil
+}
+
+// Create creates a session. It blocks until the session's resources are
+// mounted, which can take seconds. Create is not idempotent: it is retried
+// only when the server certainly did not act, and an ambiguous failure
+// returns an error matching ErrOutcomeUnknown.
+func (s *SessionsService) Create(ctx context.Context, params SessionCreateParams) (*Session, error) {
+	if err := params.validate(); err != nil {
+		return nil, err
+	}
+	var out Session
+	err := s.client.do(ctx, request{method: http.MethodPost, path: "/v1/sessions", body: params, what: "Session"}, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get returns a session. Archived sessions can still be read; deleted ones
+// give ErrNotFound.
+func (s *SessionsService) Get(ctx context.Context, sessionID string) (*Session, error) {
+	return s.sessionCall(ctx, http.MethodGet, sessionID, "", nil)
+}
+
+// Archive makes a session read-only and hides it from List (unless
+// IncludeArchived). It cannot be undone. A running session cannot be
+// archived: interrupt it and wait for idle first.
+func (s *SessionsService) Archive(ctx context.Context, sessionID string) (*Session, error) {
+	return s.sessionCall(ctx, http.MethodPost, sessionID, "/archive", nil)
+}
+
+// Delete deletes a session with its history. Open streams of the session
+// receive session.deleted and end. A running session cannot be deleted.
+func (s *SessionsService) Delete(ctx context.Context, sessionID string) error {
+	id, err := escapeID("session ID", sessionID)
+	if err != nil {
+		return err
+	}
+	return s.client.do(ctx, request{method: http.MethodDelete, path: "/v1/sessions/" + id, idempotent: true}, nil)
+}
+
+// SessionUpdateParams changes a session. Every field is optional; only what
+// is set is sent.
+type SessionUpdateParams struct {
+	// Title: Set to rename, Null to clear.
+	Title Field[string]
+	// Metadata keys are added or replaced; keys not named are kept.
+	Metadata map[string]string
+	// DeleteMetadata lists metadata keys to remove.
+	DeleteMetadata []string
+	// Agent replaces the session's tools or MCP servers; only allowed while
+	// the session is not running.
+	Agent *SessionAgentUpdate
+	// Budget: Set to replace (only for sessions created with a budget, and
+	// only upwards), Null to remove.
+	Budget Field[Budget]
+}
+
+// SessionAgentUpdate replaces the session-local tools or MCP servers. Set of
+// an empty (or nil) list clears it.
+type SessionAgentUpdate struct {
+	Tools      Field[[]Tool]      `json:"tools,omitzero"`
+	MCPServers Field[[]MCPServer] `json:"mcp_servers,omitzero"`
+}
+
+func (p *SessionUpdateParams) validate() error {
+	for _, k := range p.DeleteMetadata {
+		if _, ok := p.Metadata[k]; ok {
+			return invalidParams("metadata key %q is both set and deleted", k)
+		}
+	}
+	if p.Agent != nil && (p.Agent.Tools.IsNull() || p.Agent.MCPServers.IsNull()) {
+		return invalidParams("Agent: clear a list with Set of an empty list, not Null")
+	}
+	return nil
+}
+
+// MarshalJSON merges Metadata and DeleteMetadata into the wire's patch map.
+func (p SessionUpdateParams) MarshalJSON() ([]byte, error) {
+	var metadata map[string]*string
+	if len(p.Metadata)+len(p.DeleteMetadata) > 0 {
+		metadata = make(map[string]*string, len(p.Metadata)+len(p.DeleteMetadata))
+		for k, v := range p.Metadata {
+			metadata[k] = &v
+		}
+		for _, k := range p.DeleteMetadata {
+			metadata[k] = nil
+		}
+	}
+	return json.Marshal(struct {
+		Title    Field[string]       `json:"title,omitzero"`
+		Metadata map[string]*string  `json:"metadata,omitempty"`
+		Agent    *SessionAgentUpdate `json:"agent,omitempty"`
+		Budget   Field[Budget]       `json:"budget,omitzero"`
+	}{p.Title, metadata, p.Agent, p.Budget})
+}
+
+// Update changes a session and returns it. A session.updated event carrying
+// the changes is emitted on the session's stream.
+func (s *SessionsService) Update(ctx context.Context, sessionID string, params SessionUpdateParams) (*Session, error) {
+	if err := params.validate(); err != nil {
+		return nil, err
+	}
+	return s.sessionCall(ctx, http.MethodPost, sessionID, "", params)
+}
+
+// sessionCall sends an idempotent call on one session that answers a Session.
+func (s *SessionsService) sessionCall(ctx context.Context, method, sessionID, suffix string, body any) (*Session, error) {
+	id, err := escapeID("session ID", sessionID)
+	if err != nil {
+		return nil, err
+	}
+	var out Session
+	r := request{method: method, path: "/v1/sessions/" + id + suffix, body: body, idempotent: true, what: "Session"}
+	if err := s.client.do(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Order is a list's sort order.
+type Order string
+
+// Sort orders.
+const (
+	OrderAsc  Order = "asc"
+	OrderDesc Order = "desc"
+)
+
+// SessionListParams filters and pages Sessions.List. The zero value lists the
+// newest non-archived sessions, one page of the server's default size.
+type SessionListParams struct {
+	AgentID string
+	// AgentVersion is honoured only together with AgentID.
+	AgentVersion  int64
+	DeploymentID  string
+	MemoryStoreID string
+	// Bounds on created_at: after (gt), at or after (gte), before (lt), at or
+	// before (lte). Zero times are not sent.
+	CreatedAfter, CreatedAtOrAfter, CreatedBefore, CreatedAtOrBefore time.Time
+	IncludeArchived                                                  bool
+	// Statuses keeps sessions in any of these statuses.
+	Statuses []SessionStatus
+	// Limit is the page size; zero means the server's default.
+	Limit int
+	// Order is by created_at; the server's default is newest first.
+	Order Order
+	// Page is a cursor from SessionPage.NextPage or PrevPage.
+	Page string
+}
+
+func (p *SessionListParams) query() (url.Values, error) {
+	q := url.Values{}
+	if p.Limit < 0 {
+		return nil, invalidParams("Limit %d is negative", p.Limit)
+	}
+	if p.AgentVersion < 0 {
+		return nil, invalidParams("AgentVersion %d is negative", p.AgentVersion)
+	}
+	if p.AgentVersion != 0 && p.AgentID == "" {
+		return nil, invalidParams("AgentVersion needs AgentID")
+	}
+	if p.Order != "" && p.Order != OrderAsc && p.Order != OrderDesc {
+		return nil, invalidParams("Order %q is neither asc nor desc", p.Order)
+	}
+	setString(q, "agent_id", p.AgentID)
+	if p.AgentVersion != 0 {
+		q.Set("agent_version", strconv.FormatInt(p.AgentVersion, 10))
+	}
+	setString(q, "deployment_id", p.DeploymentID)
+	setString(q, "memory_store_id", p.MemoryStoreID)
+	setTime(q, "created_at[gt]", p.CreatedAfter)
+	setTime(q, "created_at[gte]", p.CreatedAtOrAfter)
+	setTime(q, "created_at[lt]", p.CreatedBefore)
+	setTime(q, "created_at[lte]", p.CreatedAtOrBefore)
+	if p.IncludeArchived {
+		q.Set("include_archived", "true")
+	}
+	for _, s := range p.Statuses {
+		q.Add("statuses[]", string(s))
+	}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	setString(q, "order", string(p.Order))
+	setString(q, "page", p.Page)
+	return q, nil
+}
+
+func setString(q url.Values, key, v string) {
+	if v != "" {
+		q.Set(key, v)
+	}
+}
+
+// setTime writes t as RFC 3339 in UTC, with a fraction only when non-zero.
+func setTime(q url.Values, key string, t time.Time) {
+	if !t.IsZero() {
+		q.Set(key, t.UTC().Format(time.RFC3339Nano))
+	}
+}
+
+// SessionPage is one page of sessions.
+type SessionPage struct {
+	Data []Session `json:"data"`
+	// NextPage is the cursor of the next page, empty on the last one.
+	NextPage string `json:"next_page"`
+	// PrevPage is the cursor of the previous page, empty on the first one.
+	PrevPage string `json:"prev_page"`
+}
+
+// List returns one page of sessions.
+func (s *SessionsService) List(ctx context.Context, params SessionListParams) (*SessionPage, error) {
+	q, err := params.query()
+	if err != nil {
+		return nil, err
+	}
+	var out SessionPage
+	r := request{method: http.MethodGet, path: "/v1/sessions", query: q, idempotent: true, what: "session list"}
+	if err := s.client.do(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// All iterates over every session matching params, fetching pages forward
+// as needed (from params.Page when set). It stops fetching when the loop
+// breaks. An error is yielded once, as the last pair. Each call of the
+// returned sequence starts again from the first page.
+func (s *SessionsService) All(ctx context.Context, params SessionListParams) iter.Seq2[*Session, error] {
+	return func(yield func(*Session, error) bool) {
+		for page, err := range pages(ctx, params.Page, func(cursor string) (*SessionPage, string, error) {
+			params.Page = cursor
+			p, err := s.List(ctx, params)
+			if err != nil {
+				return nil, "", err
+			}
+			return p, p.NextPage, nil
+		}) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for i := range page.Data {
+				if !yield(&page.Data[i], nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// errCursorStuck reports a server that hands back the cursor it was given.
+var errCursorStuck = errors.New("managedagents: the server returned the same page cursor again")
+
+// pages walks a cursor-paginated list forward. It keeps going past empty
+// pages while the server gives a next cursor, as the reference requires,
+// and stops with an error if a cursor repeats.
+func pages[P any](ctx context.Context, first string, fetch func(cursor string) (*P, string, error)) iter.Seq2[*P, error] {
+	return func(yield func(*P, error) bool) {
+		seen := map[string]bool{}
+		cursor := first
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(nil, err)
+				return
+			}
+			page, next, err := fetch(cursor)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(page, nil) || next == "" {
+				return
+			}
+			if seen[next] {
+				yield(nil, fmt.Errorf("%w: %q", errCursorStuck, next))
+				return
+			}
+			seen[next] = true
+			cursor = next
+		}
+	}
+}
