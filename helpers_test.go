@@ -27,6 +27,8 @@ type step func(w http.ResponseWriter, r *http.Request)
 // recorded is one request a scripted server received.
 type recorded struct {
 	Method, Path, RawQuery string
+	// EscapedPath is the path as sent, before percent-decoding.
+	EscapedPath string
 	Header                 http.Header
 	Body                   []byte
 }
@@ -53,7 +55,7 @@ func (s *scriptServer) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
 	n := len(s.reqs)
-	s.reqs = append(s.reqs, recorded{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone(), body})
+	s.reqs = append(s.reqs, recorded{r.Method, r.URL.Path, r.URL.RawQuery, r.URL.EscapedPath(), r.Header.Clone(), body})
 	var st step
 	if n < len(s.steps) {
 		st = s.steps[n]

@@ -1,0 +1,364 @@
+package managedagents
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestNewClientOptionErrors(t *testing.T) {
+	t.Setenv("ANTHROPIC_API_KEY", "")
+	t.Setenv("ANTHROPIC_BASE_URL", "")
+	key := WithAPIKey("k")
+	tests := []struct {
+		name    string
+		opts    []Option
+		wantErr string // substring; "" means success
+	}{
+		{"defaults with a key", []Option{key}, ""},
+		{"no credentials", nil, "no credentials"},
+		{"empty key", []Option{WithAPIKey(" ")}, "WithAPIKey: the key is empty"},
+		{"key with a newline", []Option{WithAPIKey("a\nb")}, "control character"},
+		{"empty token", []Option{WithAuthToken("")}, "WithAuthToken: the token is empty"},
+		{"key and token", []Option{key, WithAuthToken("t")}, "both an API key and an auth token"},
+		{"token only", []Option{WithAuthToken("t")}, ""},
+		{"nil option", []Option{key, nil}, "option 1 is nil"},
+		{"nil HTTP client", []Option{key, WithHTTPClient(nil)}, "WithHTTPClient: the client is nil"},
+		{"malformed base URL", []Option{key, WithBaseURL("http://[::1")}, "WithBaseURL: malformed URL"},
+		{"relative base URL", []Option{key, WithBaseURL("/v1")}, "must start with http"},
+		{"base URL without host", []Option{key, WithBaseURL("https://")}, "has no host"},
+		{"base URL with credentials", []Option{key, WithBaseURL("https://u:p@example.com")}, "must not contain credentials"},
+		{"base URL with query", []Option{key, WithBaseURL("https://example.com/?a=b")}, "query or fragment"},
+		{"base URL with path prefix", []Option{key, WithBaseURL("https://proxy.example.com/anthropic/")}, ""},
+		{"negative retries", []Option{key, WithMaxRetries(-1)}, "WithMaxRetries: -1 is negative"},
+		{"zero retries", []Option{key, WithMaxRetries(0)}, ""},
+		{"retry wait min > max", []Option{key, WithRetryWait(2 * time.Second, time.Second)}, "greater than max"},
+		{"negative retry wait", []Option{key, WithRetryWait(-1, time.Second)}, "negative duration"},
+		{"negative timeout", []Option{key, WithRequestTimeout(-time.Second)}, "WithRequestTimeout"},
+		{"credential header", []Option{key, WithHeader("X-Api-Key", "x")}, "set credentials with WithAPIKey"},
+		{"authorization header", []Option{key, WithHeader("Authorization", "Bearer x")}, "set credentials with WithAPIKey"},
+		{"version header", []Option{key, WithHeader("anthropic-version", "x")}, "use WithAPIVersion"},
+		{"bad header name", []Option{key, WithHeader("bad name", "x")}, "not a valid header name"},
+		{"bad header value", []Option{key, WithHeader("x-a", "a\r\nb")}, "control character"},
+		{"workspace header", []Option{key, WithHeader("anthropic-workspace-id", "wrkspc_1")}, ""},
+		{"empty version", []Option{key, WithAPIVersion("")}, "WithAPIVersion: the version is empty"},
+		{"beta with comma", []Option{key, WithBetas("a,b")}, "not a beta name"},
+		{"empty beta", []Option{key, WithBetas("")}, "not a beta name"},
+		{"empty user agent", []Option{key, WithUserAgent("")}, "WithUserAgent"},
+		{"nil logger", []Option{key, WithLogger(nil)}, "WithLogger: the logger is nil"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := NewClient(tt.opts...)
+			if tt.wantErr == "" {
+				if err != nil || c == nil {
+					t.Fatalf("NewClient = %v, %v; want a client", c, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+			}
+			if c != nil {
+				t.Errorf("got a client with an error")
+			}
+		})
+	}
+}
+
+func TestNewClientEnvironment(t *testing.T) {
+	t.Run("key and base URL from the environment", func(t *testing.T) {
+		srv := newScriptServer(t, jsonStep(sessionJSON))
+		t.Setenv("ANTHROPIC_API_KEY", "env-key")
+		t.Setenv("ANTHROPIC_BASE_URL", srv.URL+"/")
+		c, err := NewClient()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Sessions.Get(t.Context(), "sesn_1"); err != nil {
+			t.Fatal(err)
+		}
+		if got := srv.requests()[0].Header.Get("x-api-key"); got != "env-key" {
+			t.Errorf("x-api-key = %q, want env-key", got)
+		}
+	})
+	t.Run("options win over the environment", func(t *testing.T) {
+		srv := newScriptServer(t, jsonStep(sessionJSON))
+		t.Setenv("ANTHROPIC_API_KEY", "env-key")
+		t.Setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:1")
+		c, err := NewClient(WithAuthToken("tok"), WithBaseURL(srv.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Sessions.Get(t.Context(), "sesn_1"); err != nil {
+			t.Fatal(err)
+		}
+		h := srv.requests()[0].Header
+		if h.Get("authorization") != "Bearer tok" || h.Get("x-api-key") != "" {
+			t.Errorf("credentials sent: authorization=%q x-api-key=%q; want only the bearer token", h.Get("authorization"), h.Get("x-api-key"))
+		}
+	})
+	t.Run("WithoutEnvironment ignores it", func(t *testing.T) {
+		t.Setenv("ANTHROPIC_API_KEY", "env-key")
+		if _, err := NewClient(WithoutEnvironment()); err == nil || !strings.Contains(err.Error(), "no credentials") {
+			t.Fatalf("err = %v, want no credentials", err)
+		}
+	})
+	t.Run("a bad ANTHROPIC_BASE_URL is an error", func(t *testing.T) {
+		t.Setenv("ANTHROPIC_BASE_URL", "ftp://x")
+		if _, err := NewClient(WithAPIKey("k")); err == nil || !strings.Contains(err.Error(), "ANTHROPIC_BASE_URL") {
+			t.Fatalf("err = %v, want an ANTHROPIC_BASE_URL error", err)
+		}
+	})
+	t.Run("empty ANTHROPIC_BASE_URL counts as unset", func(t *testing.T) {
+		t.Setenv("ANTHROPIC_BASE_URL", "")
+		c, err := NewClient(WithAPIKey("k"))
+		if err != nil || c.baseURL != DefaultBaseURL {
+			t.Fatalf("NewClient = %v, %v; want the default base URL", c, err)
+		}
+	})
+}
+
+func TestRequestHeaders(t *testing.T) {
+	srv := newScriptServer(t, jsonStep(sessionJSON), jsonStep(sessionJSON))
+	c := newTestClient(t, srv.URL+"/prefix",
+		WithBetas("files-api-2025-04-14", BetaManagedAgents),
+		WithHeader("anthropic-workspace-id", "wrkspc_1"),
+		WithAPIVersion("2026-10-21"),
+		WithUserAgent("myapp/1.2"))
+	if _, err := c.Sessions.Get(t.Context(), "sesn_1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Sessions.Create(t.Context(), createParams); err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.requests()
+	get, create := reqs[0], reqs[1]
+	if get.Path != "/prefix/v1/sessions/sesn_1" {
+		t.Errorf("path = %q, want the prefix kept", get.Path)
+	}
+	want := map[string]string{
+		"x-api-key":              testAPIKey,
+		"anthropic-version":      "2026-10-21",
+		"anthropic-beta":         "files-api-2025-04-14,managed-agents-2026-04-01",
+		"anthropic-workspace-id": "wrkspc_1",
+		"accept":                 "application/json",
+		"authorization":          "",
+		"content-type":           "",
+	}
+	for k, v := range want {
+		if got := get.Header.Get(k); got != v {
+			t.Errorf("GET header %s = %q, want %q", k, got, v)
+		}
+	}
+	if got := get.Header.Values("anthropic-beta"); len(got) != 1 {
+		t.Errorf("anthropic-beta sent as %d lines, want one comma-joined line", len(got))
+	}
+	if ua := get.Header.Get("user-agent"); !strings.HasPrefix(ua, "myapp/1.2 managedagents-go/"+Version) {
+		t.Errorf("user-agent = %q", ua)
+	}
+	if got := create.Header.Get("content-type"); got != "application/json" {
+		t.Errorf("POST content-type = %q", got)
+	}
+	if strings.Contains(create.RawQuery, "beta") {
+		t.Errorf("query %q: the client must not append ?beta=true", create.RawQuery)
+	}
+}
+
+func TestIDValidationAndEscaping(t *testing.T) {
+	srv := newScriptServer(t, jsonStep(sessionJSON))
+	c := newTestClient(t, srv.URL)
+	for _, id := range []string{"", ".", "..", ";x"} {
+		_, err := c.Sessions.Get(t.Context(), id)
+		if !errors.Is(err, ErrInvalidParams) {
+			t.Errorf("Get(%q) = %v, want ErrInvalidParams", id, err)
+		}
+		if err := c.Sessions.Delete(t.Context(), id); !errors.Is(err, ErrInvalidParams) {
+			t.Errorf("Delete(%q) = %v, want ErrInvalidParams", id, err)
+		}
+	}
+	if srv.count() != 0 {
+		t.Fatalf("invalid IDs reached the server")
+	}
+	if _, err := c.Sessions.Get(t.Context(), "a/b?c#d"); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.requests()[0].EscapedPath; got != "/v1/sessions/a%2Fb%3Fc%23d" {
+		t.Errorf("path = %q, want the ID escaped as one segment", got)
+	}
+}
+
+func TestAPIErrorFromFixtures(t *testing.T) {
+	tests := []struct {
+		fixture  string
+		status   int
+		headers  []string
+		sentinel error
+		want     APIError
+	}{
+		{"400.json", 400, []string{"x-should-retry", "false"}, ErrInvalidRequest, APIError{StatusCode: 400, Type: "invalid_request_error",
+			Message: "metadata has 17 keys; the limit is 16.", ErrorCode: "invalid_metadata", RequestID: "req_01NAQKpMseg5z39Arh3m5HWkVZ"}},
+		{"401.json", 401, nil, ErrAuthentication, APIError{StatusCode: 401, Type: "authentication_error", Message: "invalid x-api-key",
+			RequestID: "req_01gWTHDra7PV7JmmfZbkK2ESg3"}},
+		{"404.json", 404, nil, ErrNotFound, APIError{StatusCode: 404, Type: "not_found_error",
+			Message: "Session sesn_01hEj4ivXnKjT7822KZ76Fzc8R not found.", RequestID: "req_010DKDs8rGJM70ZqVB8RcoEadw"}},
+		{"409.json", 409, nil, ErrConflict, APIError{StatusCode: 409, Type: "conflict_error",
+			Message: "Session sesn_01uJqyNu7X49rEympmSxudQ5tS is archived and cannot accept new events.", RequestID: "req_01kuP4Syq2V1X4yMeVeSoiTJ7S"}},
+		{"429.json", 429, []string{"retry-after", "7", "retry-after-ms", "6850"}, ErrRateLimited, APIError{StatusCode: 429, Type: "rate_limit_error",
+			Message: "Number of requests per minute has exceeded your rate limit.", RequestID: "req_011MAuhXwnQ5Vx6FVfSb5SyKqN", RetryAfter: 6850 * time.Millisecond}},
+		{"429_spend_limit.json", 429, nil, ErrRateLimited, APIError{StatusCode: 429, Type: "rate_limit_error",
+			Message: "Your organization has reached its enforced spend limit.", ErrorCode: "enforced_spend_limit_reached", RequestID: "req_01ENsA4ai7baCsPPpvjv9F69GC"}},
+		{"529.json", 529, []string{"retry-after", "2"}, ErrOverloaded, APIError{StatusCode: 529, Type: "overloaded_error", Message: "Overloaded",
+			RequestID: "req_01Bg9rrj4BsiZXrerfWmzejihM", RetryAfter: 2 * time.Second}},
+	}
+	var golden strings.Builder
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			body := readFixture(t, "errors/"+tt.fixture)
+			srv := newScriptServer(t, func(w http.ResponseWriter, r *http.Request) {
+				for i := 0; i+1 < len(tt.headers); i += 2 {
+					w.Header().Set(tt.headers[i], tt.headers[i+1])
+				}
+				w.WriteHeader(tt.status)
+				w.Write(body)
+			})
+			c := newTestClient(t, srv.URL, WithMaxRetries(0))
+			_, err := c.Sessions.Get(t.Context(), "sesn_1")
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("err = %v, want *APIError", err)
+			}
+			if !errors.Is(err, tt.sentinel) {
+				t.Errorf("errors.Is(err, %v) = false", tt.sentinel)
+			}
+			if !jsonEqual(t, apiErr.Body, body) {
+				t.Errorf("Body = %s, want the raw body", apiErr.Body)
+			}
+			want := tt.want
+			want.Method, want.Path = "GET", "/v1/sessions/sesn_1"
+			if diff := cmp.Diff(want, *apiErr, cmp.FilterPath(func(p cmp.Path) bool {
+				f := p.Last().String()
+				return f == ".Header" || f == ".Body" || f == ".Details"
+			}, cmp.Ignore())); diff != "" {
+				t.Errorf("APIError mismatch (-want +got):\n%s", diff)
+			}
+			fmt.Fprintf(&golden, "%s\t%s\n", tt.fixture, err)
+		})
+	}
+	checkGolden(t, "errors/error_strings.golden", []byte(golden.String()))
+}
+
+func TestAPIErrorWithoutEnvelope(t *testing.T) {
+	tests := []struct {
+		name     string
+		status   int
+		body     string
+		sentinel error
+		wantType string
+		wantMsg  string
+	}{
+		{"proxy HTML 413", 413, "<html><body><h1>413 Request Entity Too Large</h1></body></html>", ErrRequestTooLarge, "request_too_large", "Request Entity Too Large"},
+		{"empty 502", 502, "", ErrInternal, "api_error", "Bad Gateway"},
+		{"plain text 503", 503, "upstream connect error\nor disconnect", ErrUnavailable, "api_error", "upstream connect error or disconnect"},
+		{"JSON that is not an envelope", 500, `{"message":"boom"}`, ErrInternal, "api_error", "Internal Server Error"},
+		{"unknown 4xx", 418, "", nil, "invalid_request_error", "I'm a teapot"},
+		{"new error type", 400, `{"type":"error","error":{"type":"shiny_new_error","message":"new"}}`, ErrInvalidRequest, "shiny_new_error", "new"},
+		{"409 with invalid_request_error", 409, `{"type":"error","error":{"type":"invalid_request_error","message":"archived"}}`, ErrConflict, "invalid_request_error", "archived"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newScriptServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("request-id", "req_hdr")
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.body)
+			})
+			c := newTestClient(t, srv.URL, WithMaxRetries(0))
+			_, err := c.Sessions.Get(t.Context(), "sesn_1")
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("err = %v, want *APIError", err)
+			}
+			if tt.sentinel != nil && !errors.Is(err, tt.sentinel) {
+				t.Errorf("errors.Is(err, %v) = false", tt.sentinel)
+			}
+			if apiErr.Type != tt.wantType || apiErr.Message != tt.wantMsg || apiErr.RequestID != "req_hdr" {
+				t.Errorf("got type %q message %q request-id %q; want %q, %q, req_hdr", apiErr.Type, apiErr.Message, apiErr.RequestID, tt.wantType, tt.wantMsg)
+			}
+			if strings.Contains(err.Error(), "<html>") || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error string %q dumps the body", err)
+			}
+		})
+	}
+}
+
+func TestAPIErrorIsAndTemporary(t *testing.T) {
+	inStream := &APIError{Type: "overloaded_error"}
+	if !errors.Is(inStream, ErrOverloaded) || errors.Is(inStream, ErrNotFound) || !inStream.Temporary() {
+		t.Errorf("an in-stream overloaded_error must match ErrOverloaded and be temporary")
+	}
+	spend := &APIError{StatusCode: 429, Type: "rate_limit_error", ErrorCode: "enforced_spend_limit_reached"}
+	if spend.Temporary() {
+		t.Errorf("a spend limit is not temporary")
+	}
+	if (&APIError{StatusCode: 404}).Temporary() || !(&APIError{StatusCode: 503}).Temporary() {
+		t.Errorf("Temporary: 404 must be false, 503 true")
+	}
+}
+
+func TestResponseDecodeError(t *testing.T) {
+	srv := newScriptServer(t, jsonStep(`{"id": 12}`), jsonStep(`not json`))
+	c := newTestClient(t, srv.URL)
+	for range 2 {
+		_, err := c.Sessions.Get(t.Context(), "sesn_1")
+		var de *DecodeError
+		if !errors.As(err, &de) || de.What != "Session" || len(de.Raw) == 0 {
+			t.Fatalf("err = %v, want a *DecodeError for Session with the raw body", err)
+		}
+	}
+}
+
+func TestLoggerRedactsAndCountsAttempts(t *testing.T) {
+	srv := newScriptServer(t, errorStep(503, "retry-after", "0"), jsonStep(sessionJSON))
+	var logs strings.Builder
+	c := newTestClient(t, srv.URL, WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	if _, err := c.Sessions.Get(t.Context(), "sesn_1"); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	for _, want := range []string{"attempt=1", "attempt=2", "status=503", "status=200", "path=/v1/sessions/sesn_1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, testAPIKey) {
+		t.Errorf("log leaks the key")
+	}
+}
+
+func TestClientStringHidesKey(t *testing.T) {
+	c := newTestClient(t, "http://127.0.0.1:1")
+	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c)} {
+		if strings.Contains(s, testAPIKey) {
+			t.Errorf("%q leaks the key", s)
+		}
+	}
+}
+
+func TestEmptySuccessBody(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv.URL)
+	if err := c.Sessions.Delete(t.Context(), "sesn_1"); err != nil {
+		t.Fatalf("Delete with 204 = %v, want nil", err)
+	}
+}
