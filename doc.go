@@ -1,0 +1,42 @@
+// Package managedagents is a client for the Claude Managed Agents Sessions
+// API (beta managed-agents-2026-04-01): create, list, read, update, archive
+// and delete sessions.
+//
+// # Getting started
+//
+//	client, err := managedagents.NewClient() // reads ANTHROPIC_API_KEY
+//	if err != nil { … }
+//	sess, err := client.Sessions.Create(ctx, managedagents.SessionCreateParams{
+//		Agent:         managedagents.AgentByID("agent_…"),
+//		EnvironmentID: "env_…",
+//	})
+//
+// Package managedagentstest provides an in-memory fake of the API for tests
+// and for running the examples without a key.
+//
+// # Errors
+//
+// A non-2xx answer is an *APIError carrying the status, the error type and
+// message, the error_code, the request ID and the raw body. It matches the
+// sentinels of its status and type with errors.Is (ErrNotFound,
+// ErrRateLimited, ErrOverloaded, …). Input that the client can tell is
+// wrong (an empty ID, a missing required field) fails before any I/O with an
+// error matching ErrInvalidParams. No error string contains credentials.
+//
+// # Retries
+//
+// Failed requests are retried twice by default (WithMaxRetries), waiting for
+// the server's retry-after-ms or retry-after hint (capped at a minute) or
+// else 0.5 s doubling to 8 s with jitter; x-should-retry is obeyed.
+// Idempotent calls (reads, update, archive, delete) retry on connection
+// errors, 408, 429 and 5xx. A 409 is a state conflict and is never retried.
+//
+// Creating a session is not idempotent: the API has no idempotency key, so
+// a repeated create can make two sessions. It is retried only when the
+// server certainly did not act: 429 (other than a spend limit), 529, a 503
+// other than change_outcome_unknown, or a connection that was never made.
+// After a timeout, a reset once the request was written, or another 5xx, it
+// returns an error matching ErrOutcomeUnknown that wraps the cause; the
+// caller can then look for the session (for example by listing with
+// CreatedAtOrAfter and a metadata marker) before trying again.
+package managedagents

@@ -1,0 +1,241 @@
+package managedagentstest
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// fault is one FailNext injection: it answers the next `remaining` matching
+// requests with its status.
+type fault struct {
+	remaining   int
+	status      int
+	method      string // "" matches any method
+	pathPrefix  string // "" matches any path
+	errType     string
+	message     string
+	code        string
+	header      http.Header
+	body        []byte // replaces the envelope when non-nil
+	contentType string
+}
+
+// FailOption refines a [Fake.FailNext] injection.
+type FailOption func(*fault)
+
+// FailOnly limits the injection to requests with this method ("" for any) and
+// a path starting with pathPrefix ("" for any). Requests that do not match
+// pass through and do not use up the injection.
+func FailOnly(method, pathPrefix string) FailOption {
+	return func(ft *fault) {
+		ft.method = strings.ToUpper(method)
+		ft.pathPrefix = pathPrefix
+	}
+}
+
+// FailWithHeader adds a response header, e.g. "retry-after-ms" or
+// "x-should-retry". It replaces the default retry-after of 429 and 529 when
+// key is "retry-after".
+func FailWithHeader(key, value string) FailOption {
+	return func(ft *fault) { ft.header.Set(key, value) }
+}
+
+// FailWithErrorCode sets error.details.error_code in the envelope, e.g.
+// "enforced_spend_limit_reached" or "change_outcome_unknown".
+func FailWithErrorCode(code string) FailOption {
+	return func(ft *fault) { ft.code = code }
+}
+
+// FailWithErrorType overrides error.type, which otherwise follows the status
+// (see [Fake.FailNext]).
+func FailWithErrorType(typ string) FailOption {
+	return func(ft *fault) { ft.errType = typ }
+}
+
+// FailWithMessage overrides error.message.
+func FailWithMessage(msg string) FailOption {
+	return func(ft *fault) { ft.message = msg }
+}
+
+// FailWithBody replaces the JSON envelope with a raw body, for failures that
+// do not come from the API itself, such as an edge proxy's HTML 413 page.
+func FailWithBody(contentType string, body []byte) FailOption {
+	return func(ft *fault) {
+		ft.contentType = contentType
+		ft.body = slices.Clone(body)
+		if ft.body == nil {
+			ft.body = []byte{}
+		}
+	}
+}
+
+// FailNext makes the next n requests (or, with [FailOnly], the next n
+// matching ones) fail with status and the API's error envelope, before
+// authentication or any other processing. The request still counts in
+// [Fake.Requests] and [Fake.Count].
+//
+// error.type follows the status as in the reference: 400
+// invalid_request_error, 401 authentication_error, 402 billing_error, 403
+// permission_error, 404 not_found_error, 409 conflict_error, 413
+// request_too_large, 429 rate_limit_error, 500 api_error, 504 timeout_error,
+// 529 overloaded_error. Statuses the reference leaves open get api_error when
+// ≥ 500 (503 included) and invalid_request_error otherwise. 429 and 529
+// carry "retry-after: 1" unless a [FailWithHeader] option says otherwise.
+//
+// Injections queue up: each request uses the first pending injection that
+// matches it. n ≤ 0 does nothing.
+func (f *Fake) FailNext(n int, status int, opts ...FailOption) {
+	if n <= 0 {
+		return
+	}
+	ft := &fault{remaining: n, status: status, header: http.Header{}}
+	if status == http.StatusTooManyRequests || status == 529 {
+		ft.header.Set("retry-after", "1")
+	}
+	for _, o := range opts {
+		o(ft)
+	}
+	if ft.errType == "" {
+		ft.errType = errorType(status)
+	}
+	if ft.message == "" {
+		ft.message = defaultFaultMessage(status)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults = append(f.faults, ft)
+}
+
+func defaultFaultMessage(status int) string {
+	switch status {
+	case http.StatusTooManyRequests:
+		return "Number of requests per minute has exceeded your rate limit."
+	case 529:
+		return "Overloaded"
+	}
+	if t := http.StatusText(status); t != "" {
+		return t
+	}
+	return "Injected failure"
+}
+
+// takeFault returns the injection that applies to r, using up one of its
+// requests, or nil.
+func (f *Fake) takeFault(r *http.Request) *fault {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, ft := range f.faults {
+		if (ft.method != "" && ft.method != r.Method) || !strings.HasPrefix(r.URL.Path, ft.pathPrefix) {
+			continue
+		}
+		ft.remaining--
+		if ft.remaining == 0 {
+			f.faults = slices.Delete(f.faults, i, i+1)
+		}
+		return ft
+	}
+	return nil
+}
+
+func (ft *fault) write(w http.ResponseWriter, reqID string) {
+	for k, vs := range ft.header {
+		w.Header()[k] = slices.Clone(vs)
+	}
+	if ft.body != nil {
+		if ft.contentType != "" {
+			w.Header().Set("Content-Type", ft.contentType)
+		}
+		w.WriteHeader(ft.status)
+		_, _ = w.Write(ft.body)
+		return
+	}
+	writeError(w, reqID, &apiError{status: ft.status, typ: ft.errType, message: ft.message, code: ft.code})
+}
+
+// RecordedRequest is a request as the fake received it.
+type RecordedRequest struct {
+	// RequestID is the request-id the fake answered with.
+	RequestID string
+	Method    string
+	// Path is the URL path, without the query.
+	Path  string
+	Query url.Values
+	// Header is a copy of the request headers, with the values of x-api-key
+	// and Authorization replaced by "REDACTED" ("Bearer REDACTED" for a
+	// bearer credential), so tests can see which form was sent but never the
+	// secret.
+	Header http.Header
+	Body   []byte
+}
+
+// record appends r to the request log.
+func (f *Fake) record(r *http.Request, body []byte, reqID string) {
+	h := r.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	for i, v := range h.Values("x-api-key") {
+		h[http.CanonicalHeaderKey("x-api-key")][i] = redact(v)
+	}
+	for i, v := range h.Values("Authorization") {
+		h["Authorization"][i] = redact(v)
+	}
+	rec := RecordedRequest{
+		RequestID: reqID,
+		Method:    r.Method,
+		Path:      r.URL.Path,
+		Query:     r.URL.Query(),
+		Header:    h,
+		Body:      slices.Clone(body),
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests = append(f.requests, rec)
+}
+
+func redact(v string) string {
+	if scheme, _, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return scheme + " REDACTED"
+	}
+	return "REDACTED"
+}
+
+// Requests returns every request received so far, in arrival order,
+// including those that failed.
+func (f *Fake) Requests() []RecordedRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]RecordedRequest, len(f.requests))
+	for i, r := range f.requests {
+		r.Query = cloneValues(r.Query)
+		r.Header = r.Header.Clone()
+		r.Body = slices.Clone(r.Body)
+		out[i] = r
+	}
+	return out
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
+}
+
+// Count returns how many requests with this method and exact path (without
+// query) were received, including those that failed — for example to check
+// that a create was not sent twice.
+func (f *Fake) Count(method, path string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, r := range f.requests {
+		if r.Method == method && r.Path == path {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,163 @@
+package managedagentstest
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// IDs and values of what a new fake is seeded with.
+const (
+	// DefaultAgentID is the agent every fake starts with, at version 1.
+	DefaultAgentID = "agent_01FakeDefaultAgent00000000"
+	// DefaultAgentName is the name of the default agent.
+	DefaultAgentName = "Fake agent"
+	// DefaultEnvironmentID is the (cloud) environment every fake starts with.
+	DefaultEnvironmentID = "env_01FakeDefaultEnvironment00"
+	// DefaultModel is the model of agents seeded without one.
+	DefaultModel = "claude-sonnet-4-6"
+	// DefaultEffort is the effort of agents seeded without one.
+	DefaultEffort = "medium"
+)
+
+// Agent is a seeded agent version. Several versions of one agent may be
+// added; a session that names no version gets the highest.
+type Agent struct {
+	ID string
+	// Version is the agent version (an int64, as on the wire); 0 means one
+	// more than the highest version added so far.
+	Version int64
+	Name    string
+	// Description and System are reported as null when empty.
+	Description string
+	System      string
+	Model       Model
+	// Tools, MCPServers and Skills are JSON arrays in the resolved form the
+	// API reports (reference §3.2); they are used as given. nil means [].
+	Tools      json.RawMessage
+	MCPServers json.RawMessage
+	Skills     json.RawMessage
+}
+
+// Model is an agent's model configuration.
+type Model struct {
+	// ID is the model ID; "" means [DefaultModel].
+	ID string
+	// Effort is low, medium, high, xhigh or max; "" means [DefaultEffort].
+	Effort string
+	// Speed is standard or fast; "" leaves it out of responses.
+	Speed string
+}
+
+// memoryStore is a seeded memory store.
+type memoryStore struct {
+	name, description string
+}
+
+func (f *Fake) seedDefaults() {
+	f.AddAgent(Agent{ID: DefaultAgentID, Version: 1, Name: DefaultAgentName})
+	f.AddEnvironment(DefaultEnvironmentID, false)
+}
+
+// AddAgent seeds an agent version, replacing one with the same ID and
+// version. It panics if a.ID is empty or if Tools, MCPServers or Skills is
+// set but not a JSON array: seeding is test set-up, and such a mistake should
+// stop the test at once.
+func (f *Fake) AddAgent(a Agent) {
+	if a.ID == "" {
+		panic("managedagentstest: AddAgent: empty agent ID")
+	}
+	a.Tools = mustArray("Tools", a.Tools)
+	a.MCPServers = mustArray("MCPServers", a.MCPServers)
+	a.Skills = mustArray("Skills", a.Skills)
+	if a.Model.ID == "" {
+		a.Model.ID = DefaultModel
+	}
+	if a.Model.Effort == "" {
+		a.Model.Effort = DefaultEffort
+	}
+
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	versions := f.agents[a.ID]
+	if a.Version == 0 {
+		a.Version = 1
+		if n := len(versions); n > 0 {
+			a.Version = versions[n-1].Version + 1
+		}
+	}
+	i, found := slices.BinarySearchFunc(versions, a.Version, func(v Agent, want int64) int {
+		return cmp.Compare(v.Version, want)
+	})
+	if found {
+		versions[i] = a
+	} else {
+		versions = slices.Insert(versions, i, a)
+	}
+	f.agents[a.ID] = versions
+}
+
+// mustArray returns raw compacted, "[]" for nil, and panics when raw is not a
+// JSON array.
+func mustArray(field string, raw json.RawMessage) json.RawMessage {
+	if raw == nil {
+		return json.RawMessage("[]")
+	}
+	var v []json.RawMessage
+	if err := json.Unmarshal(raw, &v); err != nil || v == nil {
+		panic(fmt.Sprintf("managedagentstest: AddAgent: %s is not a JSON array: %s", field, raw))
+	}
+	var buf bytes.Buffer
+	_ = json.Compact(&buf, raw) // valid: it just unmarshalled
+	return buf.Bytes()
+}
+
+// AddEnvironment seeds an environment. selfHosted marks a self-hosted
+// environment, the only kind that accepts user.tool_result events.
+func (f *Fake) AddEnvironment(id string, selfHosted bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.envs[id] = selfHosted
+}
+
+// AddFile seeds a file that file resources and file rubrics may refer to.
+func (f *Fake) AddFile(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.files[id] = true
+}
+
+// AddVault seeds a vault that vault_ids may refer to.
+func (f *Fake) AddVault(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.vaults[id] = true
+}
+
+// AddMemoryStore seeds a memory store that memory_store resources may refer
+// to; name and description appear on the session's resource.
+func (f *Fake) AddMemoryStore(id, name, description string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.memStores[id] = memoryStore{name: name, description: description}
+}
+
+// agentVersion returns the seeded agent, at the given version or, for 0, the
+// latest. The caller holds f.mu.
+func (f *Fake) agentVersion(id string, version int64) (Agent, *apiError) {
+	versions := f.agents[id]
+	if len(versions) == 0 {
+		return Agent{}, errNotFound("Agent %s not found.", id)
+	}
+	if version == 0 {
+		return versions[len(versions)-1], nil
+	}
+	for _, a := range versions {
+		if a.Version == version {
+			return a, nil
+		}
+	}
+	return Agent{}, errNotFound("Agent %s version %d not found.", id, version)
+}
