@@ -40,7 +40,7 @@ func TestNewClientOptionErrors(t *testing.T) {
 		{"base URL with path prefix", []Option{key, WithBaseURL("https://proxy.example.com/anthropic/")}, ""},
 		{"negative retries", []Option{key, WithMaxRetries(-1)}, "WithMaxRetries: -1 is negative"},
 		{"zero retries", []Option{key, WithMaxRetries(0)}, ""},
-		{"retry wait min > max", []Option{key, WithRetryWait(2 * time.Second, time.Second)}, "greater than max"},
+		{"retry wait min > max", []Option{key, WithRetryWait(2*time.Second, time.Second)}, "greater than max"},
 		{"negative retry wait", []Option{key, WithRetryWait(-1, time.Second)}, "negative duration"},
 		{"negative timeout", []Option{key, WithRequestTimeout(-time.Second)}, "WithRequestTimeout"},
 		{"credential header", []Option{key, WithHeader("X-Api-Key", "x")}, "set credentials with WithAPIKey"},

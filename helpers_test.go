@@ -29,8 +29,8 @@ type recorded struct {
 	Method, Path, RawQuery string
 	// EscapedPath is the path as sent, before percent-decoding.
 	EscapedPath string
-	Header                 http.Header
-	Body                   []byte
+	Header      http.Header
+	Body        []byte
 }
 
 // scriptServer answers the n-th request with the n-th step and records every

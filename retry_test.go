@@ -109,7 +109,7 @@ func TestRetryPolicy(t *testing.T) {
 		{name: "a retry-after date is honoured", op: "get",
 			steps: []step{errorStep(429, "retry-after", "Thu, 01 Jan 2099 00:00:00 GMT"), jsonStep(sessionJSON)}, wantCount: 2, wantWait: time.Minute},
 		{name: "the last response's error is returned after the last attempt", op: "get",
-			steps: []step{errorStep(503, "retry-after", "1"), errorStep(503, "retry-after", "1"), errorStep(529, "retry-after", "1")},
+			steps:     []step{errorStep(503, "retry-after", "1"), errorStep(503, "retry-after", "1"), errorStep(529, "retry-after", "1")},
 			wantCount: 3, wantStatus: 529, wantWait: 2 * time.Second},
 	}
 	for _, tt := range tests {
