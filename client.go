@@ -43,6 +43,8 @@ const (
 type Client struct {
 	// Sessions creates, reads, updates, archives and deletes sessions.
 	Sessions *SessionsService
+	// Events sends events to sessions and reads their history.
+	Events *EventsService
 
 	baseURL    string
 	apiKey     string
@@ -128,6 +130,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		ResponseLogHook: c.afterAttempt,
 	}
 	c.Sessions = &SessionsService{client: c}
+	c.Events = &EventsService{client: c}
 	return c, nil
 }
 
@@ -233,6 +236,10 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(a.body, out); err != nil {
+		var de *DecodeError
+		if errors.As(err, &de) {
+			return de // an event list names the element that failed
+		}
 		return &DecodeError{What: r.what, Raw: truncate(a.body, maxErrorBody), Err: err}
 	}
 	return nil

@@ -347,6 +347,11 @@ type SessionCreateParams struct {
 	VaultIDs      []string          `json:"vault_ids,omitempty"`
 	// Budget caps list-price spend; it can only be added at creation.
 	Budget *Budget `json:"budget,omitempty"`
+	// InitialEvents (at most 50, only user.message and user.define_outcome)
+	// are processed as if sent right after creation: the session starts
+	// running at once. To see every event of the first turn on a stream,
+	// create without them, open the stream, then send.
+	InitialEvents []EventParam `json:"initial_events,omitempty"`
 }
 
 func (p *SessionCreateParams) validate() error {
@@ -360,6 +365,9 @@ func (p *SessionCreateParams) validate() error {
 		if r.Type == "" {
 			return invalidParams("Resources[%d] has no type", i)
 		}
+	}
+	if len(p.InitialEvents) > 0 {
+		return validateEvents(p.InitialEvents, true)
 	}
 	return nil
 }

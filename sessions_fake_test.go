@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +18,13 @@ import (
 // newFake starts a fake server and a client for it.
 func newFake(t *testing.T, opts ...managedagents.Option) (*managedagentstest.Server, *managedagents.Client) {
 	t.Helper()
-	srv := managedagentstest.NewServer()
+	return newFakeWith(t, nil, opts...)
+}
+
+// newFakeWith starts a fake server with srvOpts and a client for it.
+func newFakeWith(t *testing.T, srvOpts []managedagentstest.Option, opts ...managedagents.Option) (*managedagentstest.Server, *managedagents.Client) {
+	t.Helper()
+	srv := managedagentstest.NewServer(srvOpts...)
 	t.Cleanup(srv.Close)
 	base := []managedagents.Option{
 		managedagents.WithBaseURL(srv.URL()),
@@ -188,8 +195,21 @@ func TestFakeListPagingBothWays(t *testing.T) {
 	}
 }
 
+// tickingClock returns a clock that moves one second per reading, so that
+// sessions created one after the other have distinct created_at.
+func tickingClock() func() time.Time {
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Second)
+		return now
+	}
+}
+
 func TestFakeListFilters(t *testing.T) {
-	_, c := newFake(t)
+	_, c := newFakeWith(t, []managedagentstest.Option{managedagentstest.WithClock(tickingClock())})
 	ctx := t.Context()
 	a := create(t, c, "a")
 	b := create(t, c, "b")

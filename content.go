@@ -1,0 +1,369 @@
+package managedagents
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+)
+
+// Content block types (reference §4.11). The set is open: a block of another
+// type decodes with its raw JSON kept.
+const (
+	BlockTypeText         = "text"
+	BlockTypeImage        = "image"
+	BlockTypeDocument     = "document"
+	BlockTypeSearchResult = "search_result"
+	BlockTypeRedacted     = "redacted"
+)
+
+// Source types of image and document blocks. Images use base64, url and
+// file; documents use all four.
+const (
+	SourceTypeBase64 = "base64"
+	SourceTypeURL    = "url"
+	SourceTypeFile   = "file"
+	SourceTypeText   = "text"
+)
+
+// ContentBlock is one block of an event's content: text, an image, a
+// document, a search result or a redacted placeholder. It is one flat struct
+// for the union on Type; only the fields of its type are encoded.
+//
+// A block of a type this library does not know keeps its JSON, which
+// RawJSON returns and MarshalJSON writes back unchanged.
+type ContentBlock struct {
+	// Type is one of the BlockType constants, or a newer type.
+	Type string
+	// Text is the text of a text block.
+	Text string
+	// Source is where an image's or a document's data comes from.
+	Source *BlockSource
+	// Title is a document's optional title (nil when absent or null), or a
+	// search result's title (required).
+	Title *string
+	// Context is a document's optional context (nil when absent or null).
+	Context *string
+	// SourceURL is a search result's source, a URL string (the other blocks'
+	// source is an object).
+	SourceURL string
+	// Content is a search result's text blocks.
+	Content []ContentBlock
+	// Citations configures citations of a search result; nil leaves it out.
+	Citations *Citations
+
+	// titleNull and contextNull remember an explicit JSON null, so that a
+	// decoded document re-encodes the way it came.
+	titleNull, contextNull bool
+	// raw is the JSON of a block of an unknown type.
+	raw json.RawMessage
+}
+
+// Citations is a search result's citation setting.
+type Citations struct {
+	Enabled bool `json:"enabled"`
+}
+
+// BlockSource is the source of an image or document block, a union on Type:
+// base64 (MediaType, Data), url (URL), file (FileID) and, for documents, text
+// (MediaType "text/plain", Data). A source of an unknown type keeps its JSON.
+type BlockSource struct {
+	// Type is one of the SourceType constants, or a newer type.
+	Type      string
+	MediaType string
+	Data      string
+	URL       string
+	FileID    string
+
+	raw json.RawMessage
+}
+
+// TextBlock returns a text block.
+func TextBlock(text string) ContentBlock { return ContentBlock{Type: BlockTypeText, Text: text} }
+
+// ImageBase64 returns an image block with inline data; mediaType is
+// image/png, image/jpeg, image/gif or image/webp, and data is base64.
+func ImageBase64(mediaType, data string) ContentBlock {
+	return ContentBlock{Type: BlockTypeImage, Source: &BlockSource{Type: SourceTypeBase64, MediaType: mediaType, Data: data}}
+}
+
+// ImageURL returns an image block that the API fetches from url.
+func ImageURL(url string) ContentBlock {
+	return ContentBlock{Type: BlockTypeImage, Source: &BlockSource{Type: SourceTypeURL, URL: url}}
+}
+
+// ImageFile returns an image block for a file uploaded with the Files API.
+func ImageFile(fileID string) ContentBlock {
+	return ContentBlock{Type: BlockTypeImage, Source: &BlockSource{Type: SourceTypeFile, FileID: fileID}}
+}
+
+// DocumentPDF returns a document block holding a base64-encoded PDF.
+func DocumentPDF(base64Data string) ContentBlock {
+	return ContentBlock{Type: BlockTypeDocument, Source: &BlockSource{Type: SourceTypeBase64, MediaType: "application/pdf", Data: base64Data}}
+}
+
+// DocumentText returns a plain-text document block.
+func DocumentText(text string) ContentBlock {
+	return ContentBlock{Type: BlockTypeDocument, Source: &BlockSource{Type: SourceTypeText, MediaType: "text/plain", Data: text}}
+}
+
+// DocumentURL returns a document block that the API fetches from url.
+func DocumentURL(url string) ContentBlock {
+	return ContentBlock{Type: BlockTypeDocument, Source: &BlockSource{Type: SourceTypeURL, URL: url}}
+}
+
+// DocumentFile returns a document block for a file uploaded with the Files
+// API.
+func DocumentFile(fileID string) ContentBlock {
+	return ContentBlock{Type: BlockTypeDocument, Source: &BlockSource{Type: SourceTypeFile, FileID: fileID}}
+}
+
+// SearchResultBlock returns a search result (allowed in tool results) whose
+// content is one text block per text.
+func SearchResultBlock(sourceURL, title string, text ...string) ContentBlock {
+	content := make([]ContentBlock, len(text))
+	for i, t := range text {
+		content[i] = TextBlock(t)
+	}
+	return ContentBlock{Type: BlockTypeSearchResult, SourceURL: sourceURL, Title: &title, Content: content}
+}
+
+// JoinText concatenates the text of the text blocks, in order, skipping the
+// other blocks.
+func JoinText(blocks []ContentBlock) string {
+	var b strings.Builder
+	for _, c := range blocks {
+		if c.Type == BlockTypeText {
+			b.WriteString(c.Text)
+		}
+	}
+	return b.String()
+}
+
+// RawJSON returns the JSON of a block of an unknown type; nil for the known
+// types, whose fields say everything.
+func (b ContentBlock) RawJSON() json.RawMessage { return b.raw }
+
+func knownBlockType(t string) bool {
+	switch t {
+	case BlockTypeText, BlockTypeImage, BlockTypeDocument, BlockTypeSearchResult, BlockTypeRedacted:
+		return true
+	}
+	return false
+}
+
+// optString is an optional, nullable string on the wire; with omitzero it is
+// left out when absent.
+type optString struct {
+	s    *string
+	null bool
+}
+
+// IsZero reports an absent value, which omitzero leaves out.
+func (o optString) IsZero() bool { return o.s == nil && !o.null }
+
+// MarshalJSON encodes the string, or null.
+func (o optString) MarshalJSON() ([]byte, error) {
+	if o.s == nil {
+		return []byte("null"), nil
+	}
+	return json.Marshal(*o.s)
+}
+
+// MarshalJSON encodes exactly the fields of the block's type; a block of an
+// unknown type decoded from JSON is written back unchanged.
+func (b ContentBlock) MarshalJSON() ([]byte, error) {
+	switch b.Type {
+	case BlockTypeText:
+		return json.Marshal(struct {
+			Type string `json:"type"`
+			Text string `json:"text"`
+		}{b.Type, b.Text})
+	case BlockTypeImage:
+		return json.Marshal(struct {
+			Type   string       `json:"type"`
+			Source *BlockSource `json:"source"`
+		}{b.Type, b.Source})
+	case BlockTypeDocument:
+		return json.Marshal(struct {
+			Type    string       `json:"type"`
+			Source  *BlockSource `json:"source"`
+			Title   optString    `json:"title,omitzero"`
+			Context optString    `json:"context,omitzero"`
+		}{b.Type, b.Source, optString{b.Title, b.titleNull}, optString{b.Context, b.contextNull}})
+	case BlockTypeSearchResult:
+		title := optString{b.Title, b.titleNull}
+		if title.IsZero() {
+			title.s = new(string) // required: "" rather than absent
+		}
+		content := b.Content
+		if content == nil {
+			content = []ContentBlock{}
+		}
+		return json.Marshal(struct {
+			Type      string         `json:"type"`
+			Source    string         `json:"source"`
+			Title     optString      `json:"title"`
+			Content   []ContentBlock `json:"content"`
+			Citations *Citations     `json:"citations,omitempty"`
+		}{b.Type, b.SourceURL, title, content, b.Citations})
+	case BlockTypeRedacted:
+		return json.Marshal(struct {
+			Type string `json:"type"`
+		}{b.Type})
+	}
+	if b.raw != nil {
+		return b.raw, nil
+	}
+	// An unknown type built in code: send what is set.
+	return json.Marshal(struct {
+		Type    string         `json:"type"`
+		Text    string         `json:"text,omitempty"`
+		Source  *BlockSource   `json:"source,omitempty"`
+		Title   *string        `json:"title,omitempty"`
+		Context *string        `json:"context,omitempty"`
+		Content []ContentBlock `json:"content,omitempty"`
+	}{b.Type, b.Text, b.Source, b.Title, b.Context, b.Content})
+}
+
+// UnmarshalJSON decodes a block of any type. Known types are decoded
+// strictly; an unknown type keeps its raw JSON and only its Type is read.
+func (b *ContentBlock) UnmarshalJSON(data []byte) error {
+	var head struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return err
+	}
+	if !knownBlockType(head.Type) {
+		*b = ContentBlock{Type: head.Type, raw: bytes.Clone(data)}
+		return nil
+	}
+	out := ContentBlock{Type: head.Type}
+	var err error
+	switch head.Type {
+	case BlockTypeText:
+		var w struct {
+			Text string `json:"text"`
+		}
+		err = json.Unmarshal(data, &w)
+		out.Text = w.Text
+	case BlockTypeImage:
+		var w struct {
+			Source *BlockSource `json:"source"`
+		}
+		err = json.Unmarshal(data, &w)
+		out.Source = w.Source
+	case BlockTypeDocument:
+		var w struct {
+			Source  *BlockSource    `json:"source"`
+			Title   json.RawMessage `json:"title"`
+			Context json.RawMessage `json:"context"`
+		}
+		if err = json.Unmarshal(data, &w); err != nil {
+			return err
+		}
+		out.Source = w.Source
+		if out.Title, out.titleNull, err = decodeOptString(w.Title); err != nil {
+			return err
+		}
+		out.Context, out.contextNull, err = decodeOptString(w.Context)
+	case BlockTypeSearchResult:
+		var w struct {
+			Source    string          `json:"source"`
+			Title     json.RawMessage `json:"title"`
+			Content   []ContentBlock  `json:"content"`
+			Citations *Citations      `json:"citations"`
+		}
+		if err = json.Unmarshal(data, &w); err != nil {
+			return err
+		}
+		out.SourceURL, out.Content, out.Citations = w.Source, w.Content, w.Citations
+		out.Title, out.titleNull, err = decodeOptString(w.Title)
+	}
+	if err != nil {
+		return err
+	}
+	*b = out
+	return nil
+}
+
+// decodeOptString decodes an optional, nullable string, reporting an
+// explicit null apart from absence.
+func decodeOptString(raw json.RawMessage) (s *string, null bool, err error) {
+	if len(raw) == 0 {
+		return nil, false, nil
+	}
+	if string(raw) == "null" {
+		return nil, true, nil
+	}
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, false, err
+	}
+	return &v, false, nil
+}
+
+// RawJSON returns the JSON of a source of an unknown type; nil for the known
+// types.
+func (s BlockSource) RawJSON() json.RawMessage { return s.raw }
+
+// MarshalJSON encodes exactly the fields of the source's type; a source of
+// an unknown type decoded from JSON is written back unchanged.
+func (s BlockSource) MarshalJSON() ([]byte, error) {
+	switch s.Type {
+	case SourceTypeBase64, SourceTypeText:
+		return json.Marshal(struct {
+			Type      string `json:"type"`
+			MediaType string `json:"media_type"`
+			Data      string `json:"data"`
+		}{s.Type, s.MediaType, s.Data})
+	case SourceTypeURL:
+		return json.Marshal(struct {
+			Type string `json:"type"`
+			URL  string `json:"url"`
+		}{s.Type, s.URL})
+	case SourceTypeFile:
+		return json.Marshal(struct {
+			Type   string `json:"type"`
+			FileID string `json:"file_id"`
+		}{s.Type, s.FileID})
+	}
+	if s.raw != nil {
+		return s.raw, nil
+	}
+	return json.Marshal(struct {
+		Type      string `json:"type"`
+		MediaType string `json:"media_type,omitempty"`
+		Data      string `json:"data,omitempty"`
+		URL       string `json:"url,omitempty"`
+		FileID    string `json:"file_id,omitempty"`
+	}{s.Type, s.MediaType, s.Data, s.URL, s.FileID})
+}
+
+// UnmarshalJSON decodes a source of any type, keeping the JSON of unknown
+// types.
+func (s *BlockSource) UnmarshalJSON(data []byte) error {
+	var head struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return err
+	}
+	switch head.Type {
+	case SourceTypeBase64, SourceTypeText, SourceTypeURL, SourceTypeFile:
+	default:
+		*s = BlockSource{Type: head.Type, raw: bytes.Clone(data)}
+		return nil
+	}
+	var w struct {
+		MediaType string `json:"media_type"`
+		Data      string `json:"data"`
+		URL       string `json:"url"`
+		FileID    string `json:"file_id"`
+	}
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	*s = BlockSource{Type: head.Type, MediaType: w.MediaType, Data: w.Data, URL: w.URL, FileID: w.FileID}
+	return nil
+}

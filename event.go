@@ -1,0 +1,324 @@
+package managedagents
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Event types (reference §4.2). Each constant is "Event" followed by the type
+// string in CamelCase. The first 42 form the history union (also the valid
+// types[] filter values); EventStart and EventDelta are stream-only
+// previews. The set is open: DecodeEvent turns any other type into an
+// *UnknownEvent.
+const (
+	// Client events (C→S): sent by the client, echoed back by the server.
+	EventUserMessage          = "user.message"
+	EventUserInterrupt        = "user.interrupt"
+	EventUserToolConfirmation = "user.tool_confirmation"
+	EventUserCustomToolResult = "user.custom_tool_result"
+	EventUserToolResult       = "user.tool_result"
+	EventUserDefineOutcome    = "user.define_outcome"
+	EventSystemMessage        = "system.message"
+
+	// Agent events (S→C).
+	EventAgentMessage                = "agent.message"
+	EventAgentThinking               = "agent.thinking"
+	EventAgentToolUse                = "agent.tool_use"
+	EventAgentToolResult             = "agent.tool_result"
+	EventAgentMCPToolUse             = "agent.mcp_tool_use"
+	EventAgentMCPToolResult          = "agent.mcp_tool_result"
+	EventAgentCustomToolUse          = "agent.custom_tool_use"
+	EventAgentThreadContextCompacted = "agent.thread_context_compacted"
+	EventAgentThreadMessageSent      = "agent.thread_message_sent"
+	EventAgentThreadMessageReceived  = "agent.thread_message_received"
+
+	// Session events (S→C).
+	EventSessionStatusRunning           = "session.status_running"
+	EventSessionStatusIdle              = "session.status_idle"
+	EventSessionStatusRescheduled       = "session.status_rescheduled"
+	EventSessionStatusTerminated        = "session.status_terminated"
+	EventSessionError                   = "session.error"
+	EventSessionDeleted                 = "session.deleted"
+	EventSessionUpdated                 = "session.updated"
+	EventSessionUsage                   = "session.usage"
+	EventSessionThreadCreated           = "session.thread_created"
+	EventSessionThreadStatusRunning     = "session.thread_status_running"
+	EventSessionThreadStatusIdle        = "session.thread_status_idle"
+	EventSessionThreadStatusRescheduled = "session.thread_status_rescheduled"
+	EventSessionThreadStatusTerminated  = "session.thread_status_terminated"
+
+	// Span events (S→C).
+	EventSpanModelRequestStart        = "span.model_request_start"
+	EventSpanModelRequestEnd          = "span.model_request_end"
+	EventSpanOutcomeEvaluationStart   = "span.outcome_evaluation_start"
+	EventSpanOutcomeEvaluationOngoing = "span.outcome_evaluation_ongoing"
+	EventSpanOutcomeEvaluationEnd     = "span.outcome_evaluation_end"
+
+	// Workflow-run events (S→C).
+	EventWorkflowRunCreated       = "workflow_run.created"
+	EventWorkflowRunStatusRunning = "workflow_run.status_running"
+	EventWorkflowRunStatusIdle    = "workflow_run.status_idle"
+	EventWorkflowRunPhaseStarted  = "workflow_run.phase_started"
+	EventWorkflowRunPhaseEnded    = "workflow_run.phase_ended"
+	EventWorkflowRunError         = "workflow_run.error"
+	EventWorkflowRunStatusEnded   = "workflow_run.status_ended"
+
+	// Stream-only live previews (§4.12): never persisted, no id, no
+	// processed_at.
+	EventStart = "event_start"
+	EventDelta = "event_delta"
+)
+
+// Event is an event received from the API: an echo of a sent event, a
+// history entry or a stream frame. Its concrete type is one of the *…Event
+// types of this package (always a pointer), selected by the JSON "type":
+// use a type switch. A type this library does not know yet is an
+// *UnknownEvent. The interface is sealed.
+//
+// Encoding a known event writes its typed fields, which is equivalent to
+// the JSON it was decoded from except for fields newer than this library;
+// to pass an event on unchanged, use RawJSON.
+type Event interface {
+	// EventID is the event's "sevt_…" ID: empty for previews
+	// (event_start, event_delta) and possibly for user.interrupt.
+	EventID() string
+	// EventType is the JSON "type" the event was decoded from.
+	EventType() string
+	// EventProcessedAt is when the server processed the event; false while
+	// a client event is queued (processed_at null) and for previews.
+	EventProcessedAt() (time.Time, bool)
+	// RawJSON is exactly the bytes the event was decoded from (nil for an
+	// event built in code). Do not modify it.
+	RawJSON() json.RawMessage
+	isEvent()
+}
+
+// EventMeta is the envelope shared by every event (§4.1). It is embedded in
+// every concrete event type, whose methods it provides.
+type EventMeta struct {
+	// ID is the event's "sevt_…" ID, unique within the session.
+	ID string `json:"id"`
+	// Type is the event type, one of the Event constants.
+	Type string `json:"type"`
+	// ProcessedAt is nil while a client event is queued, and for previews.
+	ProcessedAt *time.Time `json:"processed_at"`
+
+	raw json.RawMessage
+}
+
+// EventID returns the event's ID.
+func (m *EventMeta) EventID() string { return m.ID }
+
+// EventType returns the event's type.
+func (m *EventMeta) EventType() string { return m.Type }
+
+// EventProcessedAt returns when the event was processed, and false when it
+// was not (yet).
+func (m *EventMeta) EventProcessedAt() (time.Time, bool) {
+	if m.ProcessedAt == nil {
+		return time.Time{}, false
+	}
+	return *m.ProcessedAt, true
+}
+
+// RawJSON returns the bytes the event was decoded from.
+func (m *EventMeta) RawJSON() json.RawMessage { return m.raw }
+
+func (m *EventMeta) isEvent() {}
+
+// meta gives the generic marshalling helper access to the envelope of an
+// event's method-less copy.
+func (m *EventMeta) meta() *EventMeta { return m }
+
+// marshalEvent encodes an event from its typed fields, with its type set.
+// P is a pointer to a method-less copy of the event's struct (declared in
+// each event's MarshalJSON), so that encoding/json does not recurse into
+// MarshalJSON; the envelope's json tags encode id and processed_at (null
+// when unset, as the API sends it).
+func marshalEvent[T any, P interface {
+	*T
+	meta() *EventMeta
+}](eventType string, p P) ([]byte, error) {
+	if p == nil {
+		return []byte("null"), nil
+	}
+	v := *p // a shallow copy: encoding must not write to the caller's event
+	P(&v).meta().Type = eventType
+	return json.Marshal(&v)
+}
+
+// eventTypes maps each known type to a constructor of its concrete event.
+var eventTypes = map[string]func() Event{
+	EventUserMessage:          func() Event { return new(UserMessageEvent) },
+	EventUserInterrupt:        func() Event { return new(UserInterruptEvent) },
+	EventUserToolConfirmation: func() Event { return new(UserToolConfirmationEvent) },
+	EventUserCustomToolResult: func() Event { return new(UserCustomToolResultEvent) },
+	EventUserToolResult:       func() Event { return new(UserToolResultEvent) },
+	EventUserDefineOutcome:    func() Event { return new(UserDefineOutcomeEvent) },
+	EventSystemMessage:        func() Event { return new(SystemMessageEvent) },
+
+	EventAgentMessage:                func() Event { return new(AgentMessageEvent) },
+	EventAgentThinking:               func() Event { return new(AgentThinkingEvent) },
+	EventAgentToolUse:                func() Event { return new(AgentToolUseEvent) },
+	EventAgentToolResult:             func() Event { return new(AgentToolResultEvent) },
+	EventAgentMCPToolUse:             func() Event { return new(AgentMCPToolUseEvent) },
+	EventAgentMCPToolResult:          func() Event { return new(AgentMCPToolResultEvent) },
+	EventAgentCustomToolUse:          func() Event { return new(AgentCustomToolUseEvent) },
+	EventAgentThreadContextCompacted: func() Event { return new(AgentThreadContextCompactedEvent) },
+	EventAgentThreadMessageSent:      func() Event { return new(AgentThreadMessageSentEvent) },
+	EventAgentThreadMessageReceived:  func() Event { return new(AgentThreadMessageReceivedEvent) },
+
+	EventSessionStatusRunning:           func() Event { return new(SessionStatusRunningEvent) },
+	EventSessionStatusIdle:              func() Event { return new(SessionStatusIdleEvent) },
+	EventSessionStatusRescheduled:       func() Event { return new(SessionStatusRescheduledEvent) },
+	EventSessionStatusTerminated:        func() Event { return new(SessionStatusTerminatedEvent) },
+	EventSessionError:                   func() Event { return new(SessionErrorEvent) },
+	EventSessionDeleted:                 func() Event { return new(SessionDeletedEvent) },
+	EventSessionUpdated:                 func() Event { return new(SessionUpdatedEvent) },
+	EventSessionUsage:                   func() Event { return new(SessionUsageEvent) },
+	EventSessionThreadCreated:           func() Event { return new(SessionThreadCreatedEvent) },
+	EventSessionThreadStatusRunning:     func() Event { return new(SessionThreadStatusRunningEvent) },
+	EventSessionThreadStatusIdle:        func() Event { return new(SessionThreadStatusIdleEvent) },
+	EventSessionThreadStatusRescheduled: func() Event { return new(SessionThreadStatusRescheduledEvent) },
+	EventSessionThreadStatusTerminated:  func() Event { return new(SessionThreadStatusTerminatedEvent) },
+
+	EventSpanModelRequestStart:        func() Event { return new(SpanModelRequestStartEvent) },
+	EventSpanModelRequestEnd:          func() Event { return new(SpanModelRequestEndEvent) },
+	EventSpanOutcomeEvaluationStart:   func() Event { return new(SpanOutcomeEvaluationStartEvent) },
+	EventSpanOutcomeEvaluationOngoing: func() Event { return new(SpanOutcomeEvaluationOngoingEvent) },
+	EventSpanOutcomeEvaluationEnd:     func() Event { return new(SpanOutcomeEvaluationEndEvent) },
+
+	EventWorkflowRunCreated:       func() Event { return new(WorkflowRunCreatedEvent) },
+	EventWorkflowRunStatusRunning: func() Event { return new(WorkflowRunStatusRunningEvent) },
+	EventWorkflowRunStatusIdle:    func() Event { return new(WorkflowRunStatusIdleEvent) },
+	EventWorkflowRunPhaseStarted:  func() Event { return new(WorkflowRunPhaseStartedEvent) },
+	EventWorkflowRunPhaseEnded:    func() Event { return new(WorkflowRunPhaseEndedEvent) },
+	EventWorkflowRunError:         func() Event { return new(WorkflowRunErrorEvent) },
+	EventWorkflowRunStatusEnded:   func() Event { return new(WorkflowRunStatusEndedEvent) },
+
+	EventStart: func() Event { return new(EventStartEvent) },
+	EventDelta: func() Event { return new(EventDeltaEvent) },
+}
+
+// errNoEventType reports JSON without a usable "type".
+var errNoEventType = errors.New(`missing or empty "type"`)
+
+// DecodeEvent decodes one event, choosing its concrete type by the JSON
+// "type". An unknown type gives an *UnknownEvent, never an error. JSON that
+// does not parse, has no "type", or does not fit its type's fields gives a
+// *DecodeError holding a copy of data (and the type when it was read). The
+// returned event keeps a copy of data as its RawJSON.
+func DecodeEvent(data []byte) (Event, error) {
+	var head struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, &DecodeError{What: "event", Raw: bytes.Clone(data), Err: err}
+	}
+	if head.Type == "" {
+		return nil, &DecodeError{What: "event", Raw: bytes.Clone(data), Err: errNoEventType}
+	}
+	raw := bytes.Clone(data)
+	newEvent, ok := eventTypes[head.Type]
+	if !ok {
+		u := &UnknownEvent{}
+		u.Type, u.raw = head.Type, raw
+		u.decodeMeta(data)
+		return u, nil
+	}
+	ev := newEvent()
+	if err := json.Unmarshal(data, ev); err != nil {
+		return nil, &DecodeError{EventType: head.Type, What: "event", Raw: raw, Err: err}
+	}
+	if m, ok := ev.(interface{ meta() *EventMeta }); ok {
+		m.meta().raw = raw
+	}
+	return ev, nil
+}
+
+// Events is a list of events, as in the data array of the history and send
+// responses. Its UnmarshalJSON decodes each element with DecodeEvent.
+type Events []Event
+
+// UnmarshalJSON decodes a JSON array of events. Every element is decoded;
+// when some fail, the others are kept in order and the error is a
+// *DecodeError for the first failure, naming its index and type.
+func (es *Events) UnmarshalJSON(data []byte) error {
+	var items []json.RawMessage
+	if err := json.Unmarshal(data, &items); err != nil {
+		return &DecodeError{What: "event list", Raw: bytes.Clone(data), Err: err}
+	}
+	if items == nil {
+		*es = nil
+		return nil
+	}
+	out := make(Events, 0, len(items))
+	var first *DecodeError
+	failed := 0
+	for i, item := range items {
+		ev, err := DecodeEvent(item)
+		if err != nil {
+			failed++
+			if first == nil {
+				var de *DecodeError
+				if !errors.As(err, &de) {
+					de = &DecodeError{What: "event", Raw: bytes.Clone(item), Err: err}
+				}
+				first = &DecodeError{EventType: de.EventType, What: fmt.Sprintf("event list element %d", i), Raw: de.Raw,
+					Err: fmt.Errorf("element %d: %w", i, de.Err)}
+			}
+			continue
+		}
+		out = append(out, ev)
+	}
+	*es = out
+	if first != nil {
+		if failed > 1 {
+			first.Err = fmt.Errorf("%w (and %d more elements failed)", first.Err, failed-1)
+		}
+		return first
+	}
+	return nil
+}
+
+// UnknownEvent is an event of a type this library does not know yet
+// (§1.9). It carries the envelope, as far as it could be read, and its raw
+// JSON, which MarshalJSON writes back unchanged.
+type UnknownEvent struct {
+	EventMeta
+}
+
+// decodeMeta reads the envelope leniently: an unknown event must never fail
+// for a field this library does not own.
+func (u *UnknownEvent) decodeMeta(data []byte) {
+	var env struct {
+		ID          json.RawMessage `json:"id"`
+		ProcessedAt json.RawMessage `json:"processed_at"`
+	}
+	if json.Unmarshal(data, &env) != nil {
+		return
+	}
+	var id string
+	if json.Unmarshal(env.ID, &id) == nil {
+		u.ID = id
+	}
+	var at time.Time
+	if len(env.ProcessedAt) > 0 && string(env.ProcessedAt) != "null" && json.Unmarshal(env.ProcessedAt, &at) == nil {
+		u.ProcessedAt = &at
+	}
+}
+
+// MarshalJSON writes back the raw JSON; an UnknownEvent built in code
+// encodes its envelope.
+func (u *UnknownEvent) MarshalJSON() ([]byte, error) {
+	if u == nil {
+		return []byte("null"), nil
+	}
+	if u.raw != nil {
+		return u.raw, nil
+	}
+	return json.Marshal(u.EventMeta)
+}

@@ -1,0 +1,143 @@
+package managedagents
+
+import (
+	"context"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// EventsService sends events to a session and reads its history. Get it
+// from Client.Events.
+type EventsService struct {
+	client *Client
+}
+
+// Send sends events to a session, in order, and returns their echoes, which
+// carry the IDs the server assigned (processed_at is nil while they are
+// queued). Events may be sent while the session is running: they queue.
+//
+// The events are checked before sending (required fields, at most 50, at
+// most one system.message and only last). Send is not idempotent: the API
+// has no idempotency key, so it is retried only when the server certainly
+// did not act, and an ambiguous failure returns an error matching
+// ErrOutcomeUnknown. Before sending again, look in the history (List with
+// Types) for the event, as reference §6.6 describes.
+func (s *EventsService) Send(ctx context.Context, sessionID string, events ...EventParam) ([]Event, error) {
+	id, err := escapeID("session ID", sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateEvents(events, false); err != nil {
+		return nil, err
+	}
+	body := struct {
+		Events []EventParam `json:"events"`
+	}{events}
+	var out struct {
+		Data Events `json:"data"`
+	}
+	r := request{method: http.MethodPost, path: "/v1/sessions/" + id + "/events", body: body, what: "sent events"}
+	if err := s.client.do(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	return out.Data, nil
+}
+
+// EventListParams filters and pages Events.List. The zero value reads the
+// history from the start, in the server's default page size (1000).
+type EventListParams struct {
+	// Limit is the page size; zero means the server's default.
+	Limit int
+	// Page is a cursor from EventPage.NextPage.
+	Page string
+	// Order is by processed_at; the default is oldest first.
+	Order Order
+	// Types keeps only events of these types (Event… constants).
+	Types []string
+	// Bounds on processed_at (the API names them created_at[…]).
+	CreatedAfter, CreatedAtOrAfter, CreatedBefore, CreatedAtOrBefore time.Time
+}
+
+func (p *EventListParams) query() (url.Values, error) {
+	if p.Limit < 0 {
+		return nil, invalidParams("Limit %d is negative", p.Limit)
+	}
+	if p.Order != "" && p.Order != OrderAsc && p.Order != OrderDesc {
+		return nil, invalidParams("Order %q is neither asc nor desc", p.Order)
+	}
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	setString(q, "page", p.Page)
+	setString(q, "order", string(p.Order))
+	for _, t := range p.Types {
+		if t == "" {
+			return nil, invalidParams("Types holds an empty type")
+		}
+		q.Add("types[]", t)
+	}
+	setTime(q, "created_at[gt]", p.CreatedAfter)
+	setTime(q, "created_at[gte]", p.CreatedAtOrAfter)
+	setTime(q, "created_at[lt]", p.CreatedBefore)
+	setTime(q, "created_at[lte]", p.CreatedAtOrBefore)
+	return q, nil
+}
+
+// EventPage is one page of a session's history.
+type EventPage struct {
+	// Data holds the events; types this library does not know are
+	// *UnknownEvent values.
+	Data Events `json:"data"`
+	// NextPage is the cursor of the next page, empty on the last one.
+	NextPage string `json:"next_page"`
+}
+
+// List returns one page of a session's persisted events. Live previews are
+// never part of the history.
+func (s *EventsService) List(ctx context.Context, sessionID string, params EventListParams) (*EventPage, error) {
+	id, err := escapeID("session ID", sessionID)
+	if err != nil {
+		return nil, err
+	}
+	q, err := params.query()
+	if err != nil {
+		return nil, err
+	}
+	var out EventPage
+	r := request{method: http.MethodGet, path: "/v1/sessions/" + id + "/events", query: q, idempotent: true, what: "event list"}
+	if err := s.client.do(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// All iterates over a session's whole history matching params, fetching
+// pages as needed and stopping when the loop breaks. An error is yielded
+// once, as the last pair. Each call of the returned sequence starts again
+// from params.Page.
+func (s *EventsService) All(ctx context.Context, sessionID string, params EventListParams) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		for page, err := range pages(ctx, params.Page, func(cursor string) (*EventPage, string, error) {
+			params.Page = cursor
+			p, err := s.List(ctx, sessionID, params)
+			if err != nil {
+				return nil, "", err
+			}
+			return p, p.NextPage, nil
+		}) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, ev := range page.Data {
+				if !yield(ev, nil) {
+					return
+				}
+			}
+		}
+	}
+}
