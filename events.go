@@ -117,10 +117,11 @@ func (s *EventsService) List(ctx context.Context, sessionID string, params Event
 
 // All iterates over a session's whole history matching params, fetching
 // pages as needed and stopping when the loop breaks. An error is yielded
-// once, as the last pair. Each call of the returned sequence starts again
-// from params.Page.
+// once, as the last pair. The sequence can be ranged over more than once;
+// each run starts again from params.Page.
 func (s *EventsService) All(ctx context.Context, sessionID string, params EventListParams) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
+		params := params // each run starts again from the caller's params
 		for page, err := range pages(ctx, params.Page, func(cursor string) (*EventPage, string, error) {
 			params.Page = cursor
 			p, err := s.List(ctx, sessionID, params)

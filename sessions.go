@@ -597,10 +597,11 @@ func (s *SessionsService) List(ctx context.Context, params SessionListParams) (*
 
 // All iterates over every session matching params, fetching pages forward
 // as needed (from params.Page when set). It stops fetching when the loop
-// breaks. An error is yielded once, as the last pair. Each call of the
-// returned sequence starts again from the first page.
+// breaks. An error is yielded once, as the last pair. The sequence can be
+// ranged over more than once; each run starts again from params.Page.
 func (s *SessionsService) All(ctx context.Context, params SessionListParams) iter.Seq2[*Session, error] {
 	return func(yield func(*Session, error) bool) {
+		params := params // each run starts again from the caller's params
 		for page, err := range pages(ctx, params.Page, func(cursor string) (*SessionPage, string, error) {
 			params.Page = cursor
 			p, err := s.List(ctx, params)

@@ -508,6 +508,26 @@ func TestSessionsAll(t *testing.T) {
 			}
 		}
 	})
+	t.Run("ranging twice starts again from the first page", func(t *testing.T) {
+		srv, cursors := pageServer(t, pages)
+		c := newTestClient(t, srv.URL)
+		seq := c.Sessions.All(t.Context(), SessionListParams{})
+		for range 2 {
+			n := 0
+			for _, err := range seq {
+				if err != nil {
+					t.Fatal(err)
+				}
+				n++
+			}
+			if n != 3 {
+				t.Errorf("a run yielded %d sessions, want 3", n)
+			}
+		}
+		if diff := cmp.Diff([]string{"", "c1", "c2", "", "c1", "c2"}, *cursors); diff != "" {
+			t.Errorf("cursors (-want +got):\n%s", diff)
+		}
+	})
 	t.Run("break stops fetching", func(t *testing.T) {
 		srv, cursors := pageServer(t, pages)
 		c := newTestClient(t, srv.URL)
