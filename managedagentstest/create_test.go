@@ -70,7 +70,8 @@ func TestCreateSessionShape(t *testing.T) {
 }
 
 func TestCreateSessionFull(t *testing.T) {
-	srv := newTestServer(t, WithClock(func() time.Time { return t0 }))
+	// holdScript keeps the turn running, so the log stays as created.
+	srv := newTestServer(t, WithClock(func() time.Time { return t0 }), WithScript(holdScript))
 	srv.AddFile("file_01source")
 	srv.AddVault("vlt_01a")
 	srv.AddMemoryStore("memstore_01notes", "release-notes", "Notes from previous releases.")
@@ -150,9 +151,10 @@ func TestCreateSessionFull(t *testing.T) {
 		t.Errorf("bare memory store = %s\nwant %s", got, wantBare)
 	}
 
-	// The initial events are in the log with IDs and processed_at.
+	// The initial events are in the log with IDs and processed_at, followed
+	// by the status change they caused.
 	evs, ok := srv.SessionEvents(s["id"].(string))
-	if !ok || len(evs) != 2 {
+	if !ok || len(evs) != 3 || !strings.HasPrefix(string(evs[2]), `{"type":"session.status_running",`) {
 		t.Fatalf("events = %s", evs)
 	}
 	wantMsg := `{"type":"user.message","id":"%s","content":[{"text":"hello","type":"text"}],"processed_at":"2026-11-26T10:14:04.118Z"}`
@@ -379,7 +381,8 @@ func TestAgentForms(t *testing.T) {
 			"skills":      `[]`,
 			"mcp_servers": `[]`,
 			"tools": `[{"configs":[{"enabled":true,"name":"read","permission_policy":{"type":"always_allow"},"type":"read"},` +
-				`{"allowed_domains":["example.com"],"enabled":false,"name":"web_fetch","permission_policy":{"type":"auto"},"type":"web_fetch"}],` +
+				`{"allowed_domains":["example.com"],"enabled":false,"name":"web_fetch","permission_policy":{"type":"auto"},"type":"web_fetch",` +
+				`"url_sources":{"client_tool_results":null,"server_tool_results":null,"user_input":null}}],` +
 				`"default_config":{"enabled":false,"permission_policy":{"type":"always_allow"}},"type":"agent_toolset_20260401"},` +
 				`{"description":"Look up.","input_schema":{"properties":{},"type":"object"},"name":"lookup","type":"custom"}]`,
 		} {

@@ -20,6 +20,34 @@
 // [Fake.FailNext] and [Fake.SetLatency], and observe what the fake received
 // with [Fake.Requests] and [Fake.Count].
 //
+// # Events and the scripted agent
+//
+// POST /v1/sessions/{id}/events validates the seven client event types and
+// answers at once with their echoes (processed_at null; user.define_outcome
+// is processed immediately). A worker goroutine per session then processes
+// the queue in order, asynchronously, as the real API does: each event
+// enters the log (history, [Fake.SessionEvents]) when processed, with the
+// echo's ID, and every user.message runs a [Script] that emits the agent's
+// events. user.interrupt jumps the queue and stops the current turn at its
+// next step. Status changes emit the matching session.status_* events and
+// show in GET responses. GET /v1/sessions/{id}/events pages the history;
+// queued, unprocessed events are not in it.
+//
+// The default agent, [DefaultScript], echoes the user's text and obeys
+// directives, one per line of the message text:
+//
+//	run: <command>                       built-in bash tool use (policy-aware: allow, ask, deny)
+//	call: <custom tool> <JSON input>     custom tool use; idles with requires_action until answered
+//	fail: [error type]                   a retried session.error, rescheduled, then the turn
+//	fail-exhausted: [error type]         session.error exhausted; idle retries_exhausted
+//	refuse: [explanation]                idle refusal with stop_details
+//	terminate: [error type]              session.error terminal; session terminated
+//
+// See [DefaultScript] for the exact sequences. Replace the agent with
+// [WithScript], slow it down with [WithStepDelay], wait for a session to
+// settle with [Fake.WaitIdle], and stop every worker with [Fake.Close]
+// ([Server.Close] calls it).
+//
 // Where the reference leaves the real behaviour open, the fake makes one
 // documented choice; the comments at each such place say which.
 package managedagentstest

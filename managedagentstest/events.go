@@ -2,13 +2,25 @@ package managedagentstest
 
 import (
 	"encoding/json"
+	"math"
 	"slices"
 	"time"
 )
 
 // Each session keeps an event log: the history that the events endpoints
-// will page and the streams will publish. Every event enters it through
-// appendEvent.
+// page and the streams publish. Every event enters it through appendEvent
+// (or appendEventID, which appendEvent wraps, for client events whose ID was
+// assigned when they were queued).
+//
+// Change notification. Every session has a change channel
+// (sessionWork.changed) that is closed and replaced — under f.mu — whenever
+// the log grows, the session's queue changes, the worker changes state or the
+// session is deleted (see notify). A waiter reads what it needs and the
+// current channel under f.mu, releases the lock, waits for the channel to
+// close, then looks again. Wake-ups may be spurious; a waiter always
+// re-checks. WaitIdle works this way, and so can a stream subscriber: keep a
+// position in s.events, take watch(s) under the lock, send what lies past
+// the position, wait.
 
 // maxInitialEvents is the limit on initial_events (reference §7).
 const maxInitialEvents = 50
@@ -25,23 +37,96 @@ type event struct {
 }
 
 // appendEvent adds an event of type typ with the given members to the
-// session's log, giving it an id (sevt_…) and processed_at, and returns it.
-// The JSON is laid out as type, id, members, processed_at. This is the single
-// entry point of the log: the stream machinery extends it to fan the event
-// out to open streams. The caller holds f.mu.
+// session's log, giving it a new id (sevt_…) and processed_at, and returns it.
+// The caller holds f.mu.
 func (f *Fake) appendEvent(s *session, typ string, now time.Time, members ...field) event {
-	ev := event{id: f.ids.next("sevt_"), typ: typ, processedAt: now}
+	return f.appendEventID(s, f.ids.next("sevt_"), typ, now, members...)
+}
+
+// appendEventID is appendEvent with a given event ID: client events keep the
+// ID their send echo showed. The JSON is laid out as type, id, members,
+// processed_at. Besides appending, it counts active time, adds the usage of
+// span ends to the session's cumulative usage and wakes the session's
+// waiters. The caller holds f.mu.
+func (f *Fake) appendEventID(s *session, id, typ string, now time.Time, members ...field) event {
+	f.tickActive(s, now)
+	ev := event{id: id, typ: typ, processedAt: now}
 	obj := make(orderedObject, 0, len(members)+3)
 	obj = append(obj, field{"type", typ}, field{"id", ev.id})
 	obj = append(obj, members...)
 	obj = append(obj, field{"processed_at", timestamp(now)})
 	ev.raw = mustMarshal(obj)
 	s.events = append(s.events, ev)
+	f.countUsage(s, typ, ev.raw)
+	f.notify(s)
 	return ev
 }
 
+// notify wakes everything waiting for a change of the session: the channel
+// handed out by watch is closed and replaced. The caller holds f.mu.
+func (f *Fake) notify(s *session) {
+	w := f.workOf(s)
+	close(w.changed)
+	w.changed = make(chan struct{})
+}
+
+// watch returns the number of events in the session's log and a channel
+// that is closed at the next change (see the comment at the top of this
+// file). The caller holds f.mu.
+func (f *Fake) watch(s *session) (int, <-chan struct{}) {
+	return len(s.events), f.workOf(s).changed
+}
+
+// tickActive adds the time since the last tick to active_seconds while the
+// session is running or rescheduling. The caller holds f.mu.
+func (f *Fake) tickActive(s *session, now time.Time) {
+	w := f.workOf(s)
+	if !s.busy() || w.activeMark.IsZero() {
+		return
+	}
+	if d := now.Sub(w.activeMark); d > 0 {
+		s.activeSeconds = math.Round((s.activeSeconds+d.Seconds())*1000) / 1000
+		s.usage.ActiveSeconds = s.activeSeconds
+	}
+	w.activeMark = now
+}
+
+// countUsage adds the token counts of a span end to the session's
+// cumulative usage: model_usage of span.model_request_end, usage of
+// span.outcome_evaluation_end. Cache-creation tokens count as 5-minute
+// ephemeral ones. The caller holds f.mu.
+func (f *Fake) countUsage(s *session, typ string, raw json.RawMessage) {
+	var key string
+	switch typ {
+	case "span.model_request_end":
+		key = "model_usage"
+	case "span.outcome_evaluation_end":
+		key = "usage"
+	default:
+		return
+	}
+	var ev map[string]json.RawMessage
+	if json.Unmarshal(raw, &ev) != nil {
+		return
+	}
+	var u struct {
+		InputTokens              int64 `json:"input_tokens"`
+		OutputTokens             int64 `json:"output_tokens"`
+		CacheCreationInputTokens int64 `json:"cache_creation_input_tokens"`
+		CacheReadInputTokens     int64 `json:"cache_read_input_tokens"`
+	}
+	if json.Unmarshal(ev[key], &u) != nil {
+		return // a script may emit any shape; what does not parse counts nothing
+	}
+	s.usage.InputTokens += u.InputTokens
+	s.usage.OutputTokens += u.OutputTokens
+	s.usage.CacheReadInputTokens += u.CacheReadInputTokens
+	s.usage.CacheCreation.Ephemeral5mInputTokens += u.CacheCreationInputTokens
+}
+
 // SessionEvents returns the session's event log as JSON, oldest first, and
-// whether the session exists.
+// whether the session exists. Queued client events that are not processed
+// yet are not part of it.
 func (f *Fake) SessionEvents(id string) ([]json.RawMessage, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -60,6 +145,9 @@ func (f *Fake) SessionEvents(id string) ([]json.RawMessage, bool) {
 type pendingEvent struct {
 	typ     string
 	members []field
+	// ref is the tool-use event ID an answer refers to (tool_use_id or
+	// custom_tool_use_id); "" for other events.
+	ref string
 }
 
 // parseInitialEvents validates the create body's initial_events: at most 50,
@@ -105,46 +193,18 @@ func (f *Fake) parseInitialEvents(raw json.RawMessage) ([]pendingEvent, *apiErro
 	return out, nil
 }
 
-var userContentTypes = []string{"text", "image", "document", "redacted"}
-
 // parseUserMessage validates a user.message param: a non-empty content array
-// of text, image, document or redacted blocks. Blocks are kept as sent.
+// of text, image, document or redacted blocks (see content_blocks.go).
+// Blocks are kept as sent.
 func parseUserMessage(o object, p string) ([]field, *apiError) {
 	if err := o.only(p, "type", "content"); err != nil {
 		return nil, err
 	}
-	cp := at(p, "content")
-	raw, ok := o["content"]
-	if !ok || isNull(raw) {
-		return nil, errInvalid("%s: field is required", cp)
-	}
-	blocks, err := parseArray(raw, cp)
+	content, err := parseContent(o, p, userContentTypes, 1, 0)
 	if err != nil {
 		return nil, err
 	}
-	if len(blocks) == 0 {
-		return nil, errInvalid("%s: must not be empty", cp)
-	}
-	for i, b := range blocks {
-		bp := index(cp, i)
-		bo, err := parseObject(b, bp)
-		if err != nil {
-			return nil, err
-		}
-		typ, err := bo.requiredString("type", bp)
-		if err != nil {
-			return nil, err
-		}
-		if !slices.Contains(userContentTypes, typ) {
-			return nil, errInvalid("%s.type: unknown content block type %q", bp, typ)
-		}
-		if typ == "text" {
-			if _, err := parseString(bo["text"], at(bp, "text")); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return []field{{"content", compact(raw)}}, nil
+	return []field{{"content", content}}, nil
 }
 
 // parseDefineOutcome validates a user.define_outcome param and returns the
@@ -214,13 +274,171 @@ func (f *Fake) parseDefineOutcome(o object, p string) ([]field, *apiError) {
 	}, nil
 }
 
+// addOutcome records a processed user.define_outcome as a pending outcome
+// evaluation (reference §3.7). The fake does not grade outcomes: the
+// evaluation stays pending and no span.outcome_evaluation_* events are
+// emitted unless a script emits them. The caller holds f.mu.
+func (f *Fake) addOutcome(s *session, members []field) {
+	var id, desc any
+	for _, m := range members {
+		switch m.key {
+		case "outcome_id":
+			id = m.value
+		case "description":
+			desc = m.value
+		}
+	}
+	s.outcomeEvals = append(s.outcomeEvals, mustMarshal(orderedObject{
+		{"type", "outcome_evaluation"},
+		{"outcome_id", id},
+		{"description", desc},
+		{"iteration", 0},
+		{"result", "pending"},
+		{"explanation", nil},
+		{"completed_at", nil},
+	}))
+}
+
 // startProcessing is called when a session has received client events to
-// work on (today: initial_events at creation, after the session went
-// running). The scripted agent hooks in here. The caller holds f.mu; it
-// must not block.
-func (f *Fake) startProcessing(s *session) {}
+// work on: today, initial_events at creation, already in the log and with
+// the session already running. Their user.message events are queued for the
+// scripted agent, already marked as processed; define_outcome events are
+// recorded as pending outcome evaluations. The caller holds f.mu; it does
+// not block (the worker starts on its own goroutine).
+func (f *Fake) startProcessing(s *session) {
+	w := f.workOf(s)
+	w.batch++
+	for _, ev := range s.events {
+		switch ev.typ {
+		case "user.message":
+			w.queue = append(w.queue, &queued{id: ev.id, typ: ev.typ, batch: w.batch, logged: &ev})
+		case "user.define_outcome":
+			var m struct {
+				OutcomeID   string `json:"outcome_id"`
+				Description string `json:"description"`
+			}
+			_ = json.Unmarshal(ev.raw, &m) // built by the fake: cannot fail
+			f.addOutcome(s, []field{{"outcome_id", m.OutcomeID}, {"description", m.Description}})
+		}
+	}
+	f.kick(s)
+}
 
 // sessionDeleted is called after a session has been removed from the fake.
-// The stream machinery hooks in here to send every open stream of the
-// session a final session.deleted event and end it. The caller holds f.mu.
-func (f *Fake) sessionDeleted(s *session) {}
+// It stops the session's worker (queued events are dropped, a running
+// script's context is cancelled) and wakes every waiter, which then finds the
+// session gone. The stream machinery hooks in here too, to send every open
+// stream of the session a final session.deleted event and end it. The caller
+// holds f.mu.
+func (f *Fake) sessionDeleted(s *session) {
+	w := f.workOf(s)
+	w.dead = true
+	w.queue = nil
+	if w.turnCancel != nil {
+		w.turnCancel(errSessionGone)
+	}
+	f.streamDeleted(s)
+	f.notify(s)
+}
+
+// Status events (reference §3.9, §4.5): every status change emits the
+// matching session.status_* event.
+var statusEventTypes = map[string]string{
+	statusIdle:         "session.status_idle",
+	statusRunning:      "session.status_running",
+	statusRescheduling: "session.status_rescheduled",
+	statusTerminated:   "session.status_terminated",
+}
+
+// statusOfEvent maps a session.status_* event type back to its status.
+var statusOfEvent = map[string]string{
+	"session.status_idle":        statusIdle,
+	"session.status_running":     statusRunning,
+	"session.status_rescheduled": statusRescheduling,
+	"session.status_terminated":  statusTerminated,
+}
+
+func isBusy(status string) bool { return status == statusRunning || status == statusRescheduling }
+
+// statusChanged is called by setStatus after every status change. It emits
+// the matching session.status_* event (with the members emitStatus left in
+// sessionWork.nextStatus, if any; an idle without a stop reason gets
+// end_turn), keeps the active-time clock, and on termination drops the queue
+// and stops a running script. The caller holds f.mu.
+func (f *Fake) statusChanged(s *session, old string, now time.Time) {
+	w := f.workOf(s)
+	members := w.nextStatus
+	w.nextStatus = nil
+	switch {
+	case isBusy(old) && !s.busy():
+		// Count the running stretch that ends now (s.busy() is already
+		// false, so tickActive would not).
+		if !w.activeMark.IsZero() {
+			if d := now.Sub(w.activeMark); d > 0 {
+				s.activeSeconds = math.Round((s.activeSeconds+d.Seconds())*1000) / 1000
+				s.usage.ActiveSeconds = s.activeSeconds
+			}
+		}
+		w.activeMark = time.Time{}
+	case !isBusy(old) && s.busy():
+		w.activeMark = now
+	}
+	if s.status == statusIdle {
+		members = f.noteIdle(s, members)
+	}
+	if typ, ok := statusEventTypes[s.status]; ok {
+		w.lastStatusEvent = f.appendEvent(s, typ, now, members...)
+	}
+	if s.status == statusTerminated {
+		w.queue = nil
+		if w.turnCancel != nil {
+			w.turnCancel(errSessionGone)
+		}
+	}
+}
+
+// emitStatus moves the session to status and emits the status event with
+// the given members, or, when the session already has that status, emits
+// the event again (an idle re-emitted with the remaining event_ids, for
+// instance). It returns the event. The caller holds f.mu.
+func (f *Fake) emitStatus(s *session, status string, now time.Time, members []field) event {
+	w := f.workOf(s)
+	if s.status != status {
+		w.nextStatus = members
+		f.setStatus(s, status, now)
+		return w.lastStatusEvent
+	}
+	if status == statusIdle {
+		members = f.noteIdle(s, members)
+	}
+	return f.appendEvent(s, statusEventTypes[status], now, members...)
+}
+
+// noteIdle completes the members of a session.status_idle event (stop_reason
+// first, end_turn when missing; stop_details, null when missing), records
+// the stop reason, and flushes the queue after retries_exhausted, as the
+// real API does. The caller holds f.mu.
+func (f *Fake) noteIdle(s *session, members []field) []field {
+	var reason, details any = map[string]any{"type": "end_turn"}, nil
+	var rest []field
+	for _, m := range members {
+		switch m.key {
+		case "stop_reason":
+			reason = m.value
+		case "stop_details":
+			details = m.value
+		default:
+			rest = append(rest, m)
+		}
+	}
+	var sr struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(mustMarshal(reason), &sr)
+	w := f.workOf(s)
+	w.lastStop = sr.Type
+	if sr.Type == "retries_exhausted" {
+		w.queue = slices.DeleteFunc(w.queue, func(q *queued) bool { return q.typ != "user.interrupt" })
+	}
+	return append([]field{{"stop_reason", reason}, {"stop_details", details}}, rest...)
+}

@@ -28,7 +28,7 @@ func listIDs(t *testing.T, srv *Server, query string) (ids []string, next, prev 
 }
 
 func TestListFilters(t *testing.T) {
-	srv := newTestServer(t, WithClock(stepClock(t0, time.Second)))
+	srv := newTestServer(t, WithClock(stepClock(t0, time.Second)), WithScript(holdScript)) // running stays running
 	srv.AddAgent(Agent{ID: "agent_other", Version: 1})
 	srv.AddAgent(Agent{ID: "agent_other", Version: 2})
 	srv.AddMemoryStore("memstore_01m", "m", "")

@@ -29,6 +29,11 @@ type config struct {
 	idSeed   int64
 	pageSize int
 	maxBody  int64 // request body limit; only tests lower it
+	// script and stepDelay drive the scripted agent (see script.go).
+	script    Script
+	stepDelay time.Duration
+	// stream holds the SSE stream options (see stream.go).
+	stream streamConfig
 }
 
 // Option configures a fake built by [New] or [NewServer].
@@ -92,6 +97,8 @@ type Fake struct {
 	faults    []*fault
 	requests  []RecordedRequest
 	latency   time.Duration
+	proc      processor   // the scripted agent's workers (see worker.go)
+	streams   streamState // stream counters and injected stream faults (see stream_faults.go)
 }
 
 // Server is a [Fake] listening on a loopback address. All methods of Fake are
@@ -140,8 +147,12 @@ func (s *Server) URL() string { return s.ts.URL }
 // Client returns an HTTP client configured for the server.
 func (s *Server) Client() *http.Client { return s.ts.Client() }
 
-// Close shuts the server down and waits for outstanding requests.
-func (s *Server) Close() { s.ts.Close() }
+// Close stops the scripted agent ([Fake.Close]), then shuts the server
+// down and waits for outstanding requests.
+func (s *Server) Close() {
+	s.Fake.Close()
+	s.ts.Close()
+}
 
 // Handler returns the HTTP handler serving the API. It answers on the real
 // paths (/v1/sessions, …), so mount it at the root of a server or strip any
@@ -158,6 +169,10 @@ func (f *Fake) routes() {
 	f.mux.HandleFunc("POST /v1/sessions/{session_id}", f.jsonHandler(f.updateSession))
 	f.mux.HandleFunc("DELETE /v1/sessions/{session_id}", f.jsonHandler(f.deleteSession))
 	f.mux.HandleFunc("POST /v1/sessions/{session_id}/archive", f.jsonHandler(f.archiveSession))
+	f.mux.HandleFunc("POST /v1/sessions/{session_id}/events", f.sendEventsHTTP)
+	f.mux.HandleFunc("GET /v1/sessions/{session_id}/events", f.jsonHandler(f.listEvents))
+	f.mux.HandleFunc("GET /v1/sessions/{session_id}/events/stream", f.streamEvents)
+	f.mux.HandleFunc("GET /v1/sessions/{session_id}/stream", f.streamEvents)
 	f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, requestID(r), errNotFound("Not found: %s %s", r.Method, r.URL.Path))
 	})

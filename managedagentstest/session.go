@@ -43,6 +43,8 @@ type session struct {
 	endedAt *time.Time
 	// events is the session's event log, in order (see events.go).
 	events []event
+	// work is the scripted agent's state for the session (see worker.go).
+	work *sessionWork
 }
 
 // usage is SessionUsage (reference §3.6). list_cost and server_tool_use stay
@@ -155,11 +157,13 @@ func (f *Fake) setStatus(s *session, status string, now time.Time) {
 	if s.status == status {
 		return
 	}
+	old := s.status
 	s.status = status
 	s.updatedAt = now
 	if status == statusTerminated && s.endedAt == nil {
 		s.endedAt = &now
 	}
+	f.statusChanged(s, old, now)
 }
 
 // Session returns the current JSON of a session, as GET would return it,

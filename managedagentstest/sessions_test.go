@@ -40,7 +40,7 @@ func updateEvents(t *testing.T, srv *Server, id string) []map[string]any {
 
 func TestUpdateSession(t *testing.T) {
 	clock := stepClock(t0, time.Second)
-	srv := newTestServer(t, WithClock(clock))
+	srv := newTestServer(t, WithClock(clock), WithScript(holdScript)) // running stays running
 	budget := func(amount string) map[string]any {
 		return map[string]any{"type": "limit", "max_list_cost": map[string]any{"amount": amount, "currency": "USD"}}
 	}
@@ -214,7 +214,7 @@ func hasKey(m map[string]any, k string) bool {
 }
 
 func TestArchiveSession(t *testing.T) {
-	srv := newTestServer(t, WithClock(stepClock(t0, time.Second)))
+	srv := newTestServer(t, WithClock(stepClock(t0, time.Second)), WithScript(holdScript)) // running stays running
 	id := createSession(t, srv, nil)["id"].(string)
 
 	r := do(t, srv, "POST", "/v1/sessions/"+id+"/archive", nil)
@@ -252,7 +252,7 @@ func TestArchiveSession(t *testing.T) {
 }
 
 func TestDeleteSession(t *testing.T) {
-	srv := newTestServer(t)
+	srv := newTestServer(t, WithScript(holdScript)) // running stays running
 	id := createSession(t, srv, nil)["id"].(string)
 	archived := createSession(t, srv, nil)["id"].(string)
 	do(t, srv, "POST", "/v1/sessions/"+archived+"/archive", nil).ok(t)

@@ -143,7 +143,22 @@ func resolveToolset(o object, path, server, defaultPolicy string) (orderedObject
 			if server != "" {
 				extras = nil
 			}
-			cEnabled, cPolicy, err := parseToolConfig(item, p, enabled, policy, append([]string{"name"}, extras...))
+			allowed := append([]string{"name"}, extras...)
+			if server == "" {
+				// The official SDK's built-in config params may carry a type
+				// equal to the name (the resolved form always has both).
+				if raw, ok := c["type"]; ok && !isNull(raw) {
+					typ, err := parseString(raw, at(p, "type"))
+					if err != nil {
+						return nil, err
+					}
+					if typ != name {
+						return nil, errInvalid("%s.type: %q does not match the name %q", p, typ, name)
+					}
+				}
+				allowed = append(allowed, "type")
+			}
+			cEnabled, cPolicy, err := parseToolConfig(item, p, enabled, policy, allowed)
 			if err != nil {
 				return nil, err
 			}
@@ -154,7 +169,18 @@ func resolveToolset(o object, path, server, defaultPolicy string) (orderedObject
 			entry = append(entry, field{"name", name}, field{"enabled", cEnabled},
 				field{"permission_policy", orderedObject{{"type", cPolicy}}})
 			for _, k := range extras {
-				if v, ok := c[k]; ok {
+				v, ok := c[k]
+				if k == "url_sources" {
+					// web_fetch always reports url_sources: the official
+					// SDK's response type requires it.
+					src, err := resolveURLSources(v, at(p, k))
+					if err != nil {
+						return nil, err
+					}
+					entry = append(entry, field{k, src})
+					continue
+				}
+				if ok {
 					entry = append(entry, field{k, compact(v)})
 				}
 			}
@@ -169,6 +195,47 @@ func resolveToolset(o object, path, server, defaultPolicy string) (orderedObject
 		field{"default_config", orderedObject{{"enabled", enabled}, {"permission_policy", orderedObject{{"type", policy}}}}},
 		field{"configs", configs},
 	), nil
+}
+
+// resolveURLSources resolves a web_fetch url_sources param (absent or null
+// for none) into the response form of the official SDK: all three members
+// present, each null when not set or an object, the "all" and "none"
+// shorthands written as {"type": "all"} and {"type": "none"}.
+func resolveURLSources(raw json.RawMessage, path string) (orderedObject, *apiError) {
+	members := []string{"user_input", "client_tool_results", "server_tool_results"}
+	var o object
+	if raw != nil && !isNull(raw) {
+		var err *apiError
+		if o, err = parseObject(raw, path); err != nil {
+			return nil, err
+		}
+		if err := o.only(path, members...); err != nil {
+			return nil, err
+		}
+	}
+	out := make(orderedObject, 0, len(members))
+	for _, m := range members {
+		v, ok := o[m]
+		var val any = json.RawMessage("null")
+		switch {
+		case !ok || isNull(v):
+		case kind(v) == '"':
+			s, err := parseString(v, at(path, m))
+			if err != nil {
+				return nil, err
+			}
+			if s != "all" && s != "none" {
+				return nil, errInvalid(`%s: unknown value %q; expected "all", "none" or an object`, at(path, m), s)
+			}
+			val = orderedObject{{"type", s}}
+		case kind(v) == '{':
+			val = compact(v)
+		default:
+			return nil, errInvalid("%s: expected a string, an object or null", at(path, m))
+		}
+		out = append(out, field{m, val})
+	}
+	return out, nil
 }
 
 // typ returns the object's type member, which the caller has checked.

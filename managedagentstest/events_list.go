@@ -1,0 +1,186 @@
+package managedagentstest
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// GET /v1/sessions/{session_id}/events (reference §2.8).
+//
+// History holds persisted events only: client events still waiting in the
+// queue are absent (the reference allows them absent or present with
+// processed_at null; the fake chose absent), and so are stream-only
+// previews. Events are ordered by processed_at, ties broken by their
+// position in the log, which is processing order.
+
+// historyEventTypes are the 42 types of the history union, the valid
+// types[] values (reference §4.2).
+var historyEventTypes = []string{
+	"user.message", "user.interrupt", "user.tool_confirmation", "user.custom_tool_result",
+	"user.tool_result", "user.define_outcome", "system.message",
+	"agent.message", "agent.thinking", "agent.tool_use", "agent.tool_result", "agent.mcp_tool_use",
+	"agent.mcp_tool_result", "agent.custom_tool_use", "agent.thread_context_compacted",
+	"agent.thread_message_sent", "agent.thread_message_received",
+	"session.status_running", "session.status_idle", "session.status_rescheduled",
+	"session.status_terminated", "session.error", "session.deleted", "session.updated",
+	"session.usage", "session.thread_created", "session.thread_status_running",
+	"session.thread_status_idle", "session.thread_status_rescheduled", "session.thread_status_terminated",
+	"span.model_request_start", "span.model_request_end", "span.outcome_evaluation_start",
+	"span.outcome_evaluation_ongoing", "span.outcome_evaluation_end",
+	"workflow_run.created", "workflow_run.status_running", "workflow_run.status_idle",
+	"workflow_run.phase_started", "workflow_run.phase_ended", "workflow_run.error",
+	"workflow_run.status_ended",
+}
+
+// defaultEventsLimit is the default page size of history (reference §2.8).
+const defaultEventsLimit = 1000
+
+// eventsQuery is the parsed query of the history endpoint.
+type eventsQuery struct {
+	limit     int
+	order     string
+	types     map[string]bool // empty: any
+	createdAt map[string]time.Time
+	cursor    *cursor
+}
+
+// parseEventsQuery reads and validates the history query. Unknown
+// parameters are ignored.
+func parseEventsQuery(q url.Values) (eventsQuery, *apiError) {
+	eq := eventsQuery{limit: defaultEventsLimit, order: "asc", types: map[string]bool{}, createdAt: map[string]time.Time{}}
+	if q.Has("limit") {
+		n, err := strconv.Atoi(q.Get("limit"))
+		if err != nil || n < 1 || n > maxPageSize {
+			return eq, errInvalid("limit: expected an integer from 1 to %d, got %q", maxPageSize, q.Get("limit"))
+		}
+		eq.limit = n
+	}
+	if q.Has("order") {
+		eq.order = q.Get("order")
+		if eq.order != "asc" && eq.order != "desc" {
+			return eq, errInvalid("order: expected asc or desc, got %q", eq.order)
+		}
+	}
+	// url.Values has already decoded types%5B%5D; the bare repeated form is
+	// accepted too.
+	for _, typ := range append(q["types[]"], q["types"]...) {
+		if !slices.Contains(historyEventTypes, typ) {
+			return eq, errInvalid("types[]: unknown event type %q", typ)
+		}
+		eq.types[typ] = true
+	}
+	for _, op := range []string{"gt", "gte", "lt", "lte"} {
+		name := "created_at[" + op + "]"
+		if !q.Has(name) {
+			continue
+		}
+		// An unescaped "+" in an offset arrives as a space; read it back.
+		t, err := time.Parse(time.RFC3339Nano, strings.ReplaceAll(q.Get(name), " ", "+"))
+		if err != nil {
+			return eq, errInvalid("%s: %q is not an RFC 3339 date-time", name, q.Get(name))
+		}
+		eq.createdAt[op] = t
+	}
+	if page := q.Get("page"); page != "" {
+		c, err := decodeCursor(page)
+		if err != nil {
+			return eq, err
+		}
+		if c.Dir != "next" {
+			return eq, errInvalid("page: invalid page cursor")
+		}
+		// An absent order means asc, so a cursor made under desc needs
+		// order=desc again.
+		if c.Order != eq.order {
+			return eq, errInvalid("page: the cursor was produced with order=%s and cannot be used with order=%s", c.Order, eq.order)
+		}
+		eq.cursor = &c
+	}
+	return eq, nil
+}
+
+// matches reports whether ev passes the type and created_at filters; the
+// latter compare with processed_at.
+func (eq *eventsQuery) matches(ev event) bool {
+	if len(eq.types) > 0 && !eq.types[ev.typ] {
+		return false
+	}
+	for op, t := range eq.createdAt {
+		c := ev.processedAt.Compare(t)
+		if (op == "gt" && c <= 0) || (op == "gte" && c < 0) || (op == "lt" && c >= 0) || (op == "lte" && c > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// eventsPage is the history response: no prev_page.
+type eventsPage struct {
+	Data     []json.RawMessage `json:"data"`
+	NextPage *string           `json:"next_page"`
+}
+
+// listEvents handles GET /v1/sessions/{session_id}/events. Archived and
+// terminated sessions keep their history; deleted ones are gone (404).
+// A cursor names the last event of its page; the next page starts after
+// it, whatever the filters are then. next_page is null on the last page.
+func (f *Fake) listEvents(r *http.Request) (any, error) {
+	id := r.PathValue("session_id")
+	eq, err := parseEventsQuery(r.URL.Query())
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.sessions[id]
+	if !ok {
+		return nil, errSessionNotFound(id)
+	}
+
+	// Log positions in (processed_at, position) order.
+	pos := make([]int, len(s.events))
+	for i := range pos {
+		pos[i] = i
+	}
+	slices.SortStableFunc(pos, func(a, b int) int { return s.events[a].processedAt.Compare(s.events[b].processedAt) })
+	if eq.order == "desc" {
+		slices.Reverse(pos)
+	}
+	// rank is each log position's place in that order.
+	rank := make([]int, len(pos))
+	for r, p := range pos {
+		rank[p] = r
+	}
+
+	start := 0
+	if c := eq.cursor; c != nil {
+		at := slices.IndexFunc(s.events, func(ev event) bool { return ev.id == c.ID })
+		if at < 0 {
+			return nil, errInvalid("page: invalid page cursor")
+		}
+		start = rank[at] + 1
+	}
+	page := eventsPage{Data: []json.RawMessage{}}
+	last := -1
+	for i := start; i < len(pos); i++ {
+		ev := s.events[pos[i]]
+		if !eq.matches(ev) {
+			continue
+		}
+		if len(page.Data) == eq.limit {
+			// Another match follows the page: hand out a cursor.
+			lev := s.events[last]
+			next := cursor{Order: eq.order, Dir: "next", ID: lev.id, CreatedAt: lev.processedAt}.encode()
+			page.NextPage = &next
+			break
+		}
+		page.Data = append(page.Data, ev.raw)
+		last = pos[i]
+	}
+	return page, nil
+}
