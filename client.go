@@ -51,7 +51,7 @@ type Client struct {
 	authToken  string
 	header     http.Header // fixed headers sent on every request
 	rc         *retryablehttp.Client
-	streamHTTP *http.Client // like rc's client, without a whole-request timeout
+	streamRC   *retryablehttp.Client // like rc, without a whole-request timeout
 	logger     *slog.Logger
 }
 
@@ -114,11 +114,19 @@ func NewClient(opts ...Option) (*Client, error) {
 		apiKey:     cfg.apiKey,
 		authToken:  cfg.authToken,
 		header:     fixedHeaders(cfg),
-		streamHTTP: &streamHTTP,
 		logger:     cfg.logger,
 	}
-	c.rc = &retryablehttp.Client{
-		HTTPClient:      &callHTTP,
+	c.rc = c.newRetryClient(&callHTTP, cfg)
+	c.streamRC = c.newRetryClient(&streamHTTP, cfg)
+	c.Sessions = &SessionsService{client: c}
+	c.Events = &EventsService{client: c}
+	return c, nil
+}
+
+// newRetryClient wires go-retryablehttp to our policy, backoff and logging.
+func (c *Client) newRetryClient(hc *http.Client, cfg *config) *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient:      hc,
 		Logger:          nil, // the library's own logger is off; ours logs in the hooks
 		RetryWaitMin:    cfg.retryWaitMin,
 		RetryWaitMax:    cfg.retryWaitMax,
@@ -129,9 +137,6 @@ func NewClient(opts ...Option) (*Client, error) {
 		RequestLogHook:  c.beforeAttempt,
 		ResponseLogHook: c.afterAttempt,
 	}
-	c.Sessions = &SessionsService{client: c}
-	c.Events = &EventsService{client: c}
-	return c, nil
 }
 
 // fixedHeaders builds the headers every request carries, credentials aside.
@@ -243,6 +248,31 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		return &DecodeError{What: r.what, Raw: truncate(a.body, maxErrorBody), Err: err}
 	}
 	return nil
+}
+
+// openStream sends an idempotent GET for a text/event-stream and returns the
+// 200 response with its body unread. The connect is retried like any read;
+// nothing after the 200 is. A non-2xx answer is an *APIError.
+func (c *Client) openStream(ctx context.Context, path string, query url.Values) (*http.Response, error) {
+	r := request{method: http.MethodGet, path: path, query: query, idempotent: true}
+	req, err := c.newRequest(withAttempt(ctx, &attempt{idempotent: true}), r, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("accept", "text/event-stream")
+	resp, err := c.streamRC.Do(req)
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, fmt.Errorf("managedagents: %s %s: %w", r.method, r.path, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorRead))
+		resp.Body.Close()
+		return nil, newAPIError(r.method, r.path, resp, body)
+	}
+	return resp, nil
 }
 
 // newRequest builds the retryable request with every header set.

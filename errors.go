@@ -1,6 +1,7 @@
 package managedagents
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -318,4 +319,65 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // invalidParams returns an error wrapping ErrInvalidParams.
 func invalidParams(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidParams, fmt.Sprintf(format, args...))
+}
+
+// StreamError is a fatal "event: error" frame received on an event stream
+// (reference §5.4): the server ended the stream with an error envelope. It
+// matches the sentinels of its type with errors.Is (ErrOverloaded for
+// "overloaded_error", …). Agent-level problems are not StreamErrors: they
+// arrive as *SessionErrorEvent values and do not end the stream.
+type StreamError struct {
+	// Type is error.type, such as "overloaded_error".
+	Type string
+	// Message is error.message.
+	Message string
+	// ErrorCode is error.details.error_code, when present.
+	ErrorCode string
+	// RequestID is the frame's request_id, or else the stream's request-id
+	// header.
+	RequestID string
+	// Raw is the frame's data.
+	Raw []byte
+}
+
+func (e *StreamError) Error() string {
+	var b strings.Builder
+	b.WriteString("managedagents: stream error: ")
+	b.WriteString(e.Type)
+	if e.ErrorCode != "" {
+		fmt.Fprintf(&b, " (%s)", e.ErrorCode)
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(oneLine(e.Message, 300))
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " [request-id %s]", e.RequestID)
+	}
+	return b.String()
+}
+
+// Is reports whether target is the sentinel of e's type.
+func (e *StreamError) Is(target error) bool {
+	s, ok := typeSentinels[e.Type]
+	return ok && s == target
+}
+
+// Temporary reports whether reconnecting may help: the server was
+// overloaded or failed internally.
+func (e *StreamError) Temporary() bool {
+	return e.Type == "overloaded_error" || e.Type == "api_error"
+}
+
+// newStreamError parses an error frame's data; data that is not an envelope
+// still gives an error, of type "api_error".
+func newStreamError(data []byte, requestID string) *StreamError {
+	var a APIError
+	if !a.parseEnvelope(data) {
+		return &StreamError{Type: "api_error", Message: "malformed error frame", RequestID: requestID, Raw: bytes.Clone(data)}
+	}
+	if a.RequestID == "" {
+		a.RequestID = requestID
+	}
+	return &StreamError{Type: a.Type, Message: a.Message, ErrorCode: a.ErrorCode, RequestID: a.RequestID, Raw: bytes.Clone(data)}
 }

@@ -1,0 +1,522 @@
+package managedagents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/launchdarkly/eventsource"
+)
+
+// Stream defaults (reference §5.7, §5.8).
+const (
+	// DefaultStreamIdleTimeout is how long a stream may stay silent (no
+	// event, no heartbeat) before it is treated as dead and reconnected.
+	DefaultStreamIdleTimeout = 90 * time.Second
+	// DefaultDedupeWindow bounds how many event IDs a resuming stream
+	// remembers to drop duplicates.
+	DefaultDedupeWindow = 10_000
+
+	defaultReconnectMin = 500 * time.Millisecond
+	defaultReconnectMax = 10 * time.Second
+	// healthyAfter: a connection that lived this long resets the backoff.
+	healthyAfter = 5 * time.Second
+)
+
+// StreamParams configures Events.Stream. The zero value follows the session
+// live, resuming after drops.
+type StreamParams struct {
+	// EventDeltas opts in to live previews (event_start / event_delta) for
+	// these types: EventAgentMessage and/or EventAgentThinking. Previews are
+	// never replayed after a reconnect; fold them with a Previews.
+	EventDeltas []string
+	// NoResume turns resumption off: the first drop ends the stream with an
+	// error, and no history is read.
+	NoResume bool
+	// FromStart yields the session's whole history before following it
+	// live (for example after creating a session with initial events).
+	// Without it the stream starts at the newest event when it opens.
+	FromStart bool
+	// IdleTimeout is how long the stream may stay silent before it is
+	// reconnected (heartbeats count); zero means DefaultStreamIdleTimeout.
+	IdleTimeout time.Duration
+	// ReconnectMin and ReconnectMax bound the wait between reconnects: it
+	// starts at min, doubles up to max, with jitter, and is reset after a
+	// connection stayed up for 5 s. Zero means 0.5 s and 10 s.
+	ReconnectMin, ReconnectMax time.Duration
+	// DedupeWindow is how many event IDs are remembered to drop duplicates;
+	// zero means DefaultDedupeWindow.
+	DedupeWindow int
+}
+
+func (p *StreamParams) validate() error {
+	for _, d := range p.EventDeltas {
+		if d != EventAgentMessage && d != EventAgentThinking {
+			return invalidParams("EventDeltas: %q is neither %s nor %s", d, EventAgentMessage, EventAgentThinking)
+		}
+	}
+	switch {
+	case p.IdleTimeout < 0:
+		return invalidParams("IdleTimeout %v is negative", p.IdleTimeout)
+	case p.ReconnectMin < 0 || p.ReconnectMax < 0:
+		return invalidParams("negative reconnect wait")
+	case p.ReconnectMax != 0 && p.ReconnectMin > p.ReconnectMax:
+		return invalidParams("ReconnectMin %v is greater than ReconnectMax %v", p.ReconnectMin, p.ReconnectMax)
+	case p.DedupeWindow < 0:
+		return invalidParams("DedupeWindow %d is negative", p.DedupeWindow)
+	}
+	return nil
+}
+
+func (p *StreamParams) setDefaults() {
+	if p.IdleTimeout == 0 {
+		p.IdleTimeout = DefaultStreamIdleTimeout
+	}
+	if p.ReconnectMin == 0 {
+		p.ReconnectMin = defaultReconnectMin
+	}
+	if p.ReconnectMax == 0 {
+		p.ReconnectMax = max(defaultReconnectMax, p.ReconnectMin)
+	}
+	if p.DedupeWindow == 0 {
+		p.DedupeWindow = DefaultDedupeWindow
+	}
+}
+
+// Stream follows a session's events live. Get one from Events.Stream and
+// range over Events; Close it when done (ending the loop closes it too).
+type Stream struct {
+	events    *EventsService
+	sessionID string
+	path      string
+	query     url.Values
+	params    StreamParams
+
+	parent context.Context // the caller's: its end is reported as an error
+	ctx    context.Context // parent, also cancelled by Close
+	cancel context.CancelFunc
+	closed atomic.Bool
+	used   atomic.Bool
+
+	mu   sync.Mutex
+	resp *http.Response // the open connection, nil between connections
+
+	// Resume state, touched only by the goroutine ranging over Events.
+	seen          *seenSet
+	lastProcessed time.Time // processed_at of the newest persisted event delivered
+	reconnects    atomic.Int64
+}
+
+// Stream opens the session's live event stream. It returns once the server
+// has answered 200, so events sent after it returns cannot be missed; a
+// failure to connect (an unknown session, bad credentials) is an *APIError
+// here, not later.
+//
+// By default the stream resumes: after a dropped or silent connection it
+// reconnects with backoff, reads the history to fill the gap, and yields
+// every persisted event exactly once, in order. It ends on session.deleted,
+// session.status_terminated, the end of ctx, or Close.
+func (s *EventsService) Stream(ctx context.Context, sessionID string, params StreamParams) (*Stream, error) {
+	if ctx == nil {
+		return nil, invalidParams("nil context")
+	}
+	id, err := escapeID("session ID", sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if err := params.validate(); err != nil {
+		return nil, err
+	}
+	params.setDefaults()
+	q := url.Values{}
+	for _, d := range params.EventDeltas {
+		q.Add("event_deltas[]", d)
+	}
+	st := &Stream{
+		events:    s,
+		sessionID: sessionID,
+		path:      "/v1/sessions/" + id + "/events/stream",
+		query:     q,
+		params:    params,
+		parent:    ctx,
+		seen:      newSeenSet(params.DedupeWindow),
+	}
+	st.ctx, st.cancel = context.WithCancel(ctx)
+	if !params.NoResume && !params.FromStart {
+		// Mark where "now" is in the history before subscribing, so that a
+		// gap can be filled from there and older events are not replayed.
+		if err := st.markStart(); err != nil {
+			st.cancel()
+			return nil, err
+		}
+	}
+	resp, err := s.client.openStream(st.ctx, st.path, st.query)
+	if err != nil {
+		st.cancel()
+		return nil, err
+	}
+	st.resp = resp
+	return st, nil
+}
+
+// markStart records the newest event already in the history as delivered.
+func (st *Stream) markStart() error {
+	page, err := st.events.List(st.ctx, st.sessionID, EventListParams{Order: OrderDesc, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(page.Data) > 0 {
+		st.markDelivered(page.Data[0])
+	}
+	return nil
+}
+
+// Reconnects reports how many times the stream has reconnected.
+func (st *Stream) Reconnects() int { return int(st.reconnects.Load()) }
+
+// Close ends the stream and its connection. It is safe to call more than
+// once and from any goroutine; a loop over Events in progress ends without
+// an error.
+func (st *Stream) Close() error {
+	st.closed.Store(true)
+	st.cancel()
+	st.mu.Lock()
+	if st.resp != nil {
+		st.resp.Body.Close()
+	}
+	st.mu.Unlock()
+	return nil
+}
+
+// errStreamReused reports a second call to Events.
+var errStreamReused = errors.New("managedagents: Stream.Events can be ranged over only once")
+
+// Events returns the stream's events, in order. It is a single-use
+// iterator: it can be ranged over once, and a second loop gets one error.
+//
+// Errors come inline as (nil, err) pairs. A frame that does not decode is
+// a *DecodeError and the stream goes on; the end of the caller's context,
+// a fatal *StreamError, an *APIError while reconnecting, or a drop with
+// NoResume end it with a last error pair. Breaking out of the loop, or
+// reaching the end, closes the stream.
+//
+// Events of types this library does not know arrive as *UnknownEvent. A
+// client-sent event seen first while queued (processed_at null) is
+// delivered again, with the same ID, once it has been processed.
+func (st *Stream) Events() iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		if !st.used.CompareAndSwap(false, true) {
+			yield(nil, errStreamReused)
+			return
+		}
+		defer st.Close()
+		st.run(yield)
+	}
+}
+
+// outcome says how reading a connection, or the history, ended.
+type outcome int
+
+const (
+	stopStream outcome = iota // done: terminal event, consumer stop, close, fatal error
+	goOn                      // the history is filled: read live
+	connLost                  // the connection dropped or went silent, or the history could not be read: reconnect
+)
+
+// run reads connections until the stream ends. Each connection is opened
+// before the history is read, so nothing falls between the two.
+func (st *Stream) run(yield func(Event, error) bool) {
+	resp := st.takeResp()
+	if resp == nil { // closed before the loop started
+		st.reportEnd(yield)
+		return
+	}
+	failures := 0
+	for {
+		out := goOn
+		if !st.params.NoResume {
+			out = st.fillFromHistory(yield)
+		}
+		if out == stopStream {
+			resp.Body.Close()
+			return
+		}
+		if out == goOn {
+			connected := time.Now()
+			var dropErr error
+			if out, dropErr = st.read(resp, yield); out == stopStream {
+				return
+			}
+			if st.params.NoResume {
+				yield(nil, fmt.Errorf("managedagents: event stream dropped: %w", dropErr))
+				return
+			}
+			st.events.client.logDebug("managedagents: event stream dropped", "session", st.sessionID, "error", dropErr)
+			if time.Since(connected) >= healthyAfter {
+				failures = 0
+			}
+		} else {
+			resp.Body.Close()
+		}
+		if resp = st.reconnect(yield, &failures); resp == nil {
+			return
+		}
+	}
+}
+
+func (st *Stream) takeResp() *http.Response {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed.Load() {
+		return nil
+	}
+	return st.resp
+}
+
+// reportEnd yields the caller's context error, unless the stream was
+// closed on purpose.
+func (st *Stream) reportEnd(yield func(Event, error) bool) {
+	if !st.closed.Load() && st.parent.Err() != nil {
+		yield(nil, st.parent.Err())
+	}
+}
+
+// read decodes one connection's frames. It always closes the body and
+// drains the decoder, so that the decoder's reading goroutine ends too.
+func (st *Stream) read(resp *http.Response, yield func(Event, error) bool) (outcome, error) {
+	dec := eventsource.NewDecoderWithOptions(resp.Body, eventsource.DecoderOptionReadTimeout(st.params.IdleTimeout))
+	finished := false // the decoder has reported the end of its input
+	defer func() {
+		resp.Body.Close()
+		for !finished {
+			// After Close the decoder's goroutine delivers one last error;
+			// receiving it lets that goroutine exit.
+			frame, err := dec.Decode()
+			finished = frame == nil && !errors.Is(err, eventsource.ErrReadTimeout)
+		}
+	}()
+	requestID := resp.Header.Get("request-id")
+	for {
+		frame, err := dec.Decode()
+		if frame == nil {
+			finished = !errors.Is(err, eventsource.ErrReadTimeout)
+			if st.ctx.Err() != nil {
+				st.reportEnd(yield)
+				return stopStream, nil
+			}
+			if !finished {
+				err = fmt.Errorf("no data for %v", st.params.IdleTimeout)
+			}
+			return connLost, err
+		}
+		name, data := frame.Event(), frame.Data()
+		switch {
+		case name == "ping":
+			continue
+		case name == "error":
+			se := newStreamError([]byte(data), requestID)
+			if se.Temporary() && !st.params.NoResume {
+				return connLost, se
+			}
+			yield(nil, se)
+			return stopStream, nil
+		case data == "":
+			continue
+		}
+		ev, err := DecodeEvent([]byte(data))
+		if err != nil {
+			var de *DecodeError
+			if errors.As(err, &de) && de.EventType == "" {
+				de.EventType = name
+			}
+			if !yield(nil, err) {
+				return stopStream, nil
+			}
+			continue
+		}
+		if !st.deliver(ev, yield) || endsStream(ev) {
+			return stopStream, nil
+		}
+	}
+}
+
+// endsStream reports the events after which the session has nothing more
+// to say.
+func endsStream(ev Event) bool {
+	t := ev.EventType()
+	return t == EventSessionDeleted || t == EventSessionStatusTerminated
+}
+
+// reconnect waits and opens a new connection. It returns nil when the
+// stream ended instead.
+func (st *Stream) reconnect(yield func(Event, error) bool, failures *int) *http.Response {
+	for {
+		if !st.sleep(reconnectBackoff(st.params.ReconnectMin, st.params.ReconnectMax, *failures)) {
+			st.reportEnd(yield)
+			return nil
+		}
+		*failures++
+		resp, err := st.events.client.openStream(st.ctx, st.path, st.query)
+		if err != nil {
+			if st.ctx.Err() != nil {
+				st.reportEnd(yield)
+				return nil
+			}
+			if fatalReconnectError(err) {
+				yield(nil, err)
+				return nil
+			}
+			st.events.client.logDebug("managedagents: stream reconnect failed", "session", st.sessionID, "error", err)
+			continue
+		}
+		st.mu.Lock()
+		closed := st.closed.Load()
+		if !closed {
+			st.resp = resp
+		}
+		st.mu.Unlock()
+		if closed {
+			resp.Body.Close()
+			return nil
+		}
+		st.reconnects.Add(1)
+		return resp
+	}
+}
+
+// fatalReconnectError: a 4xx other than 408 and 429 will not heal.
+func fatalReconnectError(err error) bool {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return errors.Is(err, ErrInvalidParams)
+	}
+	s := apiErr.StatusCode
+	return s >= 400 && s < 500 && s != http.StatusRequestTimeout && s != http.StatusTooManyRequests
+}
+
+// reconnectBackoff is min·2^n capped at max, drawn from [d/2, d).
+func reconnectBackoff(lo, hi time.Duration, n int) time.Duration {
+	d := lo
+	for i := 0; i < n && d < hi; i++ {
+		d *= 2
+	}
+	d = min(d, hi)
+	if d <= 1 {
+		return d
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)))
+}
+
+// sleep waits d unless the stream ends first.
+func (st *Stream) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-st.ctx.Done():
+		return false
+	}
+}
+
+// fillFromHistory yields the persisted events the stream has not delivered
+// yet: those processed at or after the newest one delivered. A terminal
+// event in the history ends the stream even if it was delivered before.
+func (st *Stream) fillFromHistory(yield func(Event, error) bool) outcome {
+	params := EventListParams{Order: OrderAsc, CreatedAtOrAfter: st.lastProcessed}
+	for ev, err := range st.events.All(st.ctx, st.sessionID, params) {
+		if err != nil {
+			if st.ctx.Err() != nil {
+				st.reportEnd(yield)
+				return stopStream
+			}
+			if fatalReconnectError(err) {
+				yield(nil, err)
+				return stopStream
+			}
+			// A transient failure: reconnect and read it again, so that
+			// no gap is left unfilled.
+			st.events.client.logDebug("managedagents: reading the history failed", "session", st.sessionID, "error", err)
+			return connLost
+		}
+		if !st.deliver(ev, yield) || endsStream(ev) {
+			return stopStream
+		}
+	}
+	return goOn
+}
+
+// deliver yields ev unless it was delivered already, and records it.
+func (st *Stream) deliver(ev Event, yield func(Event, error) bool) bool {
+	if st.params.NoResume || ev.EventID() == "" {
+		// Previews have no ID; an interrupt may have an empty one. Neither
+		// can be deduplicated.
+		return yield(ev, nil)
+	}
+	if st.alreadyDelivered(ev) {
+		return true
+	}
+	st.markDelivered(ev)
+	return yield(ev, nil)
+}
+
+// alreadyDelivered: an event processed before the newest one delivered was
+// delivered (history is ordered by processed_at); events at the same
+// instant, and queued copies, are checked by ID. A processed copy of an
+// event first seen queued counts as new: it is delivered as an update.
+func (st *Stream) alreadyDelivered(ev Event) bool {
+	at, processed := ev.EventProcessedAt()
+	if processed && at.Before(st.lastProcessed) {
+		return true
+	}
+	wasProcessed, seen := st.seen.get(ev.EventID())
+	return seen && (wasProcessed || !processed)
+}
+
+func (st *Stream) markDelivered(ev Event) {
+	at, processed := ev.EventProcessedAt()
+	st.seen.put(ev.EventID(), processed)
+	if processed && at.After(st.lastProcessed) {
+		st.lastProcessed = at
+	}
+}
+
+// seenSet remembers the last max event IDs, with whether each was seen
+// processed. The bound keeps a long-lived stream's memory flat.
+type seenSet struct {
+	ids   map[string]bool
+	order []string // a ring of the remembered IDs, oldest at next
+	next  int
+	max   int
+}
+
+func newSeenSet(n int) *seenSet {
+	return &seenSet{ids: make(map[string]bool, min(n, 1024)), max: n}
+}
+
+func (s *seenSet) get(id string) (processed, ok bool) {
+	processed, ok = s.ids[id]
+	return processed, ok
+}
+
+func (s *seenSet) put(id string, processed bool) {
+	if was, ok := s.ids[id]; ok {
+		s.ids[id] = was || processed
+		return
+	}
+	if len(s.order) < s.max {
+		s.order = append(s.order, id)
+	} else {
+		delete(s.ids, s.order[s.next])
+		s.order[s.next] = id
+		s.next = (s.next + 1) % s.max
+	}
+	s.ids[id] = processed
+}

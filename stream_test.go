@@ -1,0 +1,557 @@
+package managedagents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"go.uber.org/goleak"
+)
+
+// leakOptions ignores the idle keep-alive connections of the shared HTTP
+// transports; every goroutine of the stream itself must be gone.
+var leakOptions = []goleak.Option{
+	goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+	goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+	goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+}
+
+// checkLeaks fails the test if goroutines started during it outlive it.
+func checkLeaks(t *testing.T) {
+	opts := append([]goleak.Option{goleak.IgnoreCurrent()}, leakOptions...)
+	t.Cleanup(func() { goleak.VerifyNone(t, opts...) })
+}
+
+// sseStep answers with a text/event-stream body, written as is.
+func sseStep(body []byte) step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("content-type", "text/event-stream")
+		w.Header().Set("request-id", "req_stream")
+		w.Write(body)
+	}
+}
+
+// describe renders what a stream yielded, one line per pair.
+func describe(ev Event, err error) string {
+	if err != nil {
+		var de *DecodeError
+		var se *StreamError
+		switch {
+		case errors.As(err, &de):
+			return "decode error " + de.EventType
+		case errors.As(err, &se):
+			return "stream error " + se.Type
+		}
+		return "error " + err.Error()
+	}
+	return ev.EventType() + " " + ev.EventID()
+}
+
+// TestStreamFixtures replays recorded .sse transcripts byte for byte and
+// checks what the stream yields, in order.
+func TestStreamFixtures(t *testing.T) {
+	turn := []string{
+		"user.message sevt_01i71qHFE8q6mqc5fV215DEag1",
+		"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr",
+		"span.model_request_start sevt_01N65R6PxPgGu2pXc7R5dJwihz",
+		"agent.thinking sevt_01yQeCo42kEsJ5xEy6RHXiwQAQ",
+		"agent.tool_use sevt_01PDkHnmj4giAcpFAXRHindEmM",
+		"span.model_request_end sevt_01wss3Ev2uMSH4DezoMDjZSzjX",
+		"agent.tool_result sevt_019G8FqdcGqfVfSQE8aZ5r3y79",
+		"span.model_request_start sevt_01iAtmVg4RRgXbGdy0mp7mzcrH",
+		"agent.message sevt_01sjN7JVAX0pzpGarBa6yiKwia",
+		"span.model_request_end sevt_01gC9QrAcsb0gMZ17QzwuKF3Fz",
+		"session.status_idle sevt_01e55pZv4rcs88kYdAGbygVDcr",
+	}
+	dropped := "error managedagents: event stream dropped: EOF"
+	tests := []struct {
+		fixture string
+		want    []string
+	}{
+		{"turn.sse", append(append([]string(nil), turn...), dropped)},
+		{"turn_crlf.sse", append(append([]string(nil), turn...), dropped)},
+		{"multiline_comments.sse", []string{
+			"agent.message sevt_01sjN7JVAX0pzpGarBa6yiKwia",
+			"session.status_idle sevt_01e55pZv4rcs88kYdAGbygVDcr",
+			dropped,
+		}},
+		{"odd_frames.sse", []string{
+			"agent.thinking sevt_01yQeCo42kEsJ5xEy6RHXiwQAQ", // data without an event line
+			"span.model_request_start sevt_01N65R6PxPgGu2pXc7R5dJwihz",
+			"decode error agent.message", // invalid JSON: reported, and the stream goes on
+			"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr",
+			dropped,
+		}},
+		{"unknown_type.sse", []string{"session.checkpoint_created sevt_01rZ6y0eJYYWNB3GyY7v4SZ4ei", dropped}},
+		{"previews.sse", []string{
+			"span.model_request_start sevt_01VQiwXo9VBpbjHhucsYXVvpfH",
+			"event_start ", "agent.thinking sevt_01MxFw5HzWFrXehkRN1ZxMBZDP",
+			"event_start ", "event_delta ", "event_delta ", "event_delta ",
+			"agent.message sevt_01uGNHzgnzHd0bC5FpTZdrFnYj",
+			"span.model_request_end sevt_01oZWt15JESnFKkfQYdbPVqdNP",
+			dropped,
+		}},
+		{"turn_endings.sse", []string{
+			"session.status_idle sevt_01m399ueK5F7drTggthEsbRWWK",
+			"session.error sevt_01yfVKeh3hq6rDiDGk5AFBd4A0",
+			"session.status_idle sevt_01TWngYJ2EJoJnyX4mEGttifku",
+			"session.status_idle sevt_01CV7cEj9Hv943AtKgqveJW7Xn",
+			dropped,
+		}},
+		{"deleted.sse", []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "session.deleted sevt_01nXHKGE7pCM7qcrnBCDqYHpfr"}},
+		{"terminated.sse", []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "session.status_terminated sevt_01term"}},
+		{"error_frame.sse", []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "stream error overloaded_error"}},
+		{"cut_mid_frame.sse", []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "error managedagents: event stream dropped: unexpected EOF"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			checkLeaks(t)
+			srv := newScriptServer(t, sseStep(readFixture(t, "sse/"+tt.fixture)))
+			c := newTestClient(t, srv.URL)
+			st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for ev, err := range st.Events() {
+				got = append(got, describe(ev, err))
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("yielded (-want +got):\n%s", diff)
+			}
+			req := srv.requests()[0]
+			if req.Path != "/v1/sessions/"+testSession+"/events/stream" || req.Header.Get("accept") != "text/event-stream" {
+				t.Errorf("sent %s with accept %q", req.Path, req.Header.Get("accept"))
+			}
+		})
+	}
+}
+
+func TestStreamErrorFrameIsTyped(t *testing.T) {
+	srv := newScriptServer(t, sseStep(readFixture(t, "sse/error_frame.sse")))
+	c := newTestClient(t, srv.URL)
+	st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last error
+	for _, err := range st.Events() {
+		last = err
+	}
+	var se *StreamError
+	if !errors.As(last, &se) || !errors.Is(last, ErrOverloaded) || se.RequestID != "req_01yiM9W4YWiKtHf3Pa4KXW23Qw" || !se.Temporary() {
+		t.Errorf("last = %#v, want an overloaded *StreamError with the frame's request ID", last)
+	}
+}
+
+// TestStreamLargeFrame: a frame over 1 MiB decodes whole.
+func TestStreamLargeFrame(t *testing.T) {
+	text := strings.Repeat("0123456789abcdef", 1<<17) // 2 MiB
+	body := fmt.Sprintf("event: agent.message\ndata: {\"type\":\"agent.message\",\"id\":\"sevt_big\",\"content\":[{\"type\":\"text\",\"text\":%q}],\"processed_at\":\"2026-11-26T10:15:06.512Z\"}\n\n", text)
+	srv := newScriptServer(t, sseStep([]byte(body)))
+	c := newTestClient(t, srv.URL)
+	st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ev, err := range st.Events() {
+		if err != nil {
+			break
+		}
+		msg, ok := ev.(*AgentMessageEvent)
+		if !ok || JoinText(msg.Content) != text {
+			t.Fatalf("got %T with %d bytes of text, want the 2 MiB message", ev, len(JoinText(msg.Content)))
+		}
+		return
+	}
+	t.Fatal("no event")
+}
+
+func TestStreamOpen(t *testing.T) {
+	t.Run("HTTP errors come back from Stream", func(t *testing.T) {
+		for _, status := range []int{401, 404} {
+			srv := newScriptServer(t, errorStep(status))
+			c := newTestClient(t, srv.URL)
+			st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+			var apiErr *APIError
+			if st != nil || !errors.As(err, &apiErr) || apiErr.StatusCode != status {
+				t.Errorf("Stream = %v, %v; want a %d *APIError", st, err, status)
+			}
+		}
+	})
+	t.Run("the connect is retried", func(t *testing.T) {
+		srv := newScriptServer(t, errorStep(503, "retry-after", "0"), sseStep(readFixture(t, "sse/deleted.sse")))
+		c := newTestClient(t, srv.URL)
+		st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+	})
+	t.Run("bad params fail before I/O", func(t *testing.T) {
+		srv := newScriptServer(t)
+		c := newTestClient(t, srv.URL)
+		for _, p := range []StreamParams{
+			{EventDeltas: []string{"agent.tool_use"}},
+			{IdleTimeout: -1},
+			{ReconnectMin: 2 * time.Second, ReconnectMax: time.Second},
+			{DedupeWindow: -1},
+		} {
+			if _, err := c.Events.Stream(t.Context(), testSession, p); !errors.Is(err, ErrInvalidParams) {
+				t.Errorf("%+v: err = %v, want ErrInvalidParams", p, err)
+			}
+		}
+		if _, err := c.Events.Stream(t.Context(), "", StreamParams{}); !errors.Is(err, ErrInvalidParams) {
+			t.Errorf("empty ID: %v", err)
+		}
+	})
+	t.Run("event_deltas are sent in the bracket form", func(t *testing.T) {
+		srv := newScriptServer(t, sseStep(readFixture(t, "sse/deleted.sse")))
+		c := newTestClient(t, srv.URL)
+		st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true, EventDeltas: []string{EventAgentMessage, EventAgentThinking}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		if q := srv.requests()[0].RawQuery; q != "event_deltas%5B%5D=agent.message&event_deltas%5B%5D=agent.thinking" {
+			t.Errorf("query = %q", q)
+		}
+	})
+}
+
+// holdStep writes body, then keeps the connection open until released or
+// the client goes away.
+func holdStep(body string, release <-chan struct{}) step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("content-type", "text/event-stream")
+		io.WriteString(w, body)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}
+}
+
+const runningFrame = "event: session.status_running\ndata: {\"type\":\"session.status_running\",\"id\":\"sevt_r\",\"processed_at\":\"2026-11-26T10:15:02.131Z\"}\n\n"
+
+func TestStreamCloseFromAnotherGoroutine(t *testing.T) {
+	checkLeaks(t)
+	release := make(chan struct{})
+	defer close(release)
+	srv := newScriptServer(t, holdStep(runningFrame, release))
+	c := newTestClient(t, srv.URL)
+	st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for ev, err := range st.Events() {
+		got = append(got, describe(ev, err))
+		// The loop now blocks in a read; Close must unblock it.
+		go func() {
+			time.Sleep(20 * time.Millisecond)
+			st.Close()
+			st.Close() // idempotent
+		}()
+	}
+	if diff := cmp.Diff([]string{"session.status_running sevt_r"}, got); diff != "" {
+		t.Errorf("yielded (-want +got):\n%s", diff)
+	}
+}
+
+func TestStreamContextCancelled(t *testing.T) {
+	checkLeaks(t)
+	release := make(chan struct{})
+	defer close(release)
+	srv := newScriptServer(t, holdStep(runningFrame, release))
+	c := newTestClient(t, srv.URL)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	st, err := c.Events.Stream(ctx, testSession, StreamParams{NoResume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for ev, err := range st.Events() {
+		got = append(got, describe(ev, err))
+		cancel()
+	}
+	want := []string{"session.status_running sevt_r", "error context canceled"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("yielded (-want +got):\n%s", diff)
+	}
+}
+
+func TestStreamBreakClosesAndSingleUse(t *testing.T) {
+	checkLeaks(t)
+	release := make(chan struct{})
+	defer close(release)
+	srv := newScriptServer(t, holdStep(runningFrame+runningFrame, release))
+	c := newTestClient(t, srv.URL)
+	st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range st.Events() {
+		break
+	}
+	var second []error
+	for _, err := range st.Events() {
+		second = append(second, err)
+	}
+	if len(second) != 1 || !errors.Is(second[0], errStreamReused) {
+		t.Errorf("second loop = %v, want one errStreamReused", second)
+	}
+}
+
+func TestStreamCloseBeforeRanging(t *testing.T) {
+	checkLeaks(t)
+	srv := newScriptServer(t, sseStep(readFixture(t, "sse/turn.sse")))
+	c := newTestClient(t, srv.URL)
+	st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	n := 0
+	for range st.Events() {
+		n++
+	}
+	if n != 0 {
+		t.Errorf("a closed stream yielded %d pairs", n)
+	}
+}
+
+func TestStreamIdleWatchdogWithoutResume(t *testing.T) {
+	checkLeaks(t)
+	release := make(chan struct{})
+	defer close(release)
+	srv := newScriptServer(t, holdStep(runningFrame, release))
+	c := newTestClient(t, srv.URL)
+	st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true, IdleTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for ev, err := range st.Events() {
+		got = append(got, describe(ev, err))
+	}
+	want := []string{"session.status_running sevt_r", "error managedagents: event stream dropped: no data for 100ms"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("yielded (-want +got):\n%s", diff)
+	}
+}
+
+// resumeServer is a scripted session: each stream connection gets the next
+// transcript and then hangs up; once they are used up, connecting gives
+// 404 (the session was deleted). The n-th read of
+// the history sees the n-th snapshot (the last one from then on), filtered
+// by created_at[gte]; the session looks empty when the stream opens.
+type resumeServer struct {
+	*httptest.Server
+	mu          sync.Mutex
+	connections [][]string // frames per connection
+	snapshots   [][]string // event JSON, in order, per history read
+	opened      int
+	reads       int
+}
+
+func newResumeServer(t *testing.T, snapshots [][]string, connections ...[]string) *resumeServer {
+	rs := &resumeServer{connections: connections, snapshots: snapshots}
+	rs.Server = httptest.NewServer(http.HandlerFunc(rs.serve))
+	t.Cleanup(rs.Close)
+	return rs
+}
+
+func (rs *resumeServer) serve(w http.ResponseWriter, r *http.Request) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/events/stream"):
+		if rs.opened >= len(rs.connections) {
+			errorStep(404)(w, r)
+			return
+		}
+		frames := rs.connections[rs.opened]
+		rs.opened++
+		w.Header().Set("content-type", "text/event-stream")
+		for _, f := range frames {
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", typeOf(f), f)
+		}
+	case strings.HasSuffix(r.URL.Path, "/events"):
+		q := r.URL.Query()
+		var data []string
+		if q.Get("order") != "desc" { // the start marker reads desc: nothing yet
+			snap := rs.snapshots[min(rs.reads, len(rs.snapshots)-1)]
+			rs.reads++
+			from, _ := time.Parse(time.RFC3339Nano, q.Get("created_at[gte]"))
+			for _, e := range snap {
+				if !processedAt(e).Before(from) {
+					data = append(data, e)
+				}
+			}
+		}
+		jsonStep(`{"data":[` + strings.Join(data, ",") + `],"next_page":null}`)(w, r)
+	}
+}
+
+func typeOf(eventJSON string) string {
+	ev, err := DecodeEvent([]byte(eventJSON))
+	if err != nil {
+		return "broken"
+	}
+	return ev.EventType()
+}
+
+func processedAt(eventJSON string) time.Time {
+	ev, _ := DecodeEvent([]byte(eventJSON))
+	at, _ := ev.EventProcessedAt()
+	return at
+}
+
+// ev builds a persisted event n seconds after a fixed instant; queued
+// client events (processed false) have processed_at null.
+func ev(typ string, n int, processed bool) string {
+	at := "null"
+	if processed {
+		at = `"` + time.Date(2026, 11, 26, 10, 0, n, 0, time.UTC).Format(time.RFC3339Nano) + `"`
+	}
+	extra := ""
+	if typ == EventUserMessage {
+		extra = `,"content":[{"type":"text","text":"hi"}]`
+	}
+	return fmt.Sprintf(`{"type":%q,"id":"sevt_%d"%s,"processed_at":%s}`, typ, n, extra, at)
+}
+
+func TestStreamResume(t *testing.T) {
+	run := func(n int) string { return ev(EventSessionStatusRunning, n, true) }
+	history := []string{ev(EventUserMessage, 1, true), run(2), run(3), run(4), run(5), run(6)}
+	tests := []struct {
+		name        string
+		history     [][]string // snapshots, one per history read
+		connections [][]string
+		params      StreamParams
+		want        []string
+		reconnects  int
+	}{
+		{
+			name:    "the gap is filled from the history, duplicates dropped",
+			history: [][]string{nil, history},
+			connections: [][]string{
+				{ev(EventUserMessage, 1, false), ev(EventUserMessage, 1, true), run(2)},
+				{run(4), run(5), run(6)}, // 3 is missed; 4 and 5 are also in the history read
+			},
+			want: []string{"user.message sevt_1 queued", "user.message sevt_1", "session.status_running sevt_2",
+				"session.status_running sevt_3", "session.status_running sevt_4", "session.status_running sevt_5", "session.status_running sevt_6"},
+			reconnects: 1,
+		},
+		{
+			name:    "a terminal event found in the history ends the stream",
+			history: [][]string{nil, {run(1), run(2), ev(EventSessionStatusTerminated, 3, true)}},
+			connections: [][]string{
+				{run(1)},
+				{},
+			},
+			want:       []string{"session.status_running sevt_1", "session.status_running sevt_2", "session.status_terminated sevt_3"},
+			reconnects: 1,
+		},
+		{
+			name:        "a temporary error frame reconnects",
+			history:     [][]string{nil, {run(1), run(2)}},
+			connections: [][]string{{run(1), `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`}, {run(2)}},
+			want:        []string{"session.status_running sevt_1", "session.status_running sevt_2"},
+			reconnects:  1,
+		},
+		{
+			name:        "FromStart replays the history first",
+			history:     [][]string{{run(1), run(2)}},
+			connections: [][]string{{run(2), run(3)}},
+			params:      StreamParams{FromStart: true},
+			want:        []string{"session.status_running sevt_1", "session.status_running sevt_2", "session.status_running sevt_3"},
+		},
+		{
+			name:        "a 404 on reconnect ends the stream with the error",
+			history:     [][]string{nil},
+			connections: [][]string{{run(1)}},
+			want:        []string{"session.status_running sevt_1", "error 404"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkLeaks(t)
+			srv := newResumeServer(t, tt.history, tt.connections...)
+			c := newTestClient(t, srv.URL)
+			p := tt.params
+			p.ReconnectMin, p.ReconnectMax = time.Millisecond, 2*time.Millisecond
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			defer cancel()
+			st, err := c.Events.Stream(ctx, testSession, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for e, err := range st.Events() {
+				var apiErr *APIError
+				switch {
+				case errors.As(err, &apiErr):
+					got = append(got, fmt.Sprint("error ", apiErr.StatusCode))
+				case err != nil:
+					t.Fatalf("unexpected error %v after %v", err, got)
+				default:
+					line := e.EventType() + " " + e.EventID()
+					if _, ok := e.EventProcessedAt(); !ok {
+						line += " queued"
+					}
+					got = append(got, line)
+				}
+				if len(got) == len(tt.want) && !strings.HasPrefix(tt.want[len(tt.want)-1], "error") {
+					break
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("yielded (-want +got):\n%s", diff)
+			}
+			if st.Reconnects() != tt.reconnects {
+				t.Errorf("reconnects = %d, want %d", st.Reconnects(), tt.reconnects)
+			}
+		})
+	}
+}
+
+func TestSeenSetBound(t *testing.T) {
+	s := newSeenSet(3)
+	for i := range 10 {
+		s.put(fmt.Sprint(i), true)
+	}
+	if len(s.ids) != 3 || len(s.order) != 3 {
+		t.Fatalf("remembered %d IDs, want 3", len(s.ids))
+	}
+	for i, want := range []bool{false, false, false, false, false, false, false, true, true, true} {
+		if _, ok := s.get(fmt.Sprint(i)); ok != want {
+			t.Errorf("id %d remembered = %v, want %v", i, ok, want)
+		}
+	}
+	s.put("9", false) // a queued copy never un-processes an event
+	if p, _ := s.get("9"); !p {
+		t.Errorf("processed flag lost")
+	}
+}
+
+func TestStreamFixturesAreReadable(t *testing.T) {
+	// Guard against an editor normalising the CRLF fixture.
+	b, err := os.ReadFile(filepath.Join("testdata", "sse", "turn_crlf.sse"))
+	if err != nil || !strings.Contains(string(b), "\r\n") {
+		t.Fatalf("turn_crlf.sse must keep its CRLF line endings (err %v)", err)
+	}
+}
