@@ -46,13 +46,13 @@ type Client struct {
 	// Events sends events to sessions and reads their history.
 	Events *EventsService
 
-	baseURL    string
-	apiKey     string
-	authToken  string
-	header     http.Header // fixed headers sent on every request
-	rc         *retryablehttp.Client
-	streamRC   *retryablehttp.Client // like rc, without a whole-request timeout
-	logger     *slog.Logger
+	baseURL   string
+	apiKey    string
+	authToken string
+	header    http.Header // fixed headers sent on every request
+	rc        *retryablehttp.Client
+	streamRC  *retryablehttp.Client // like rc, without a whole-request timeout
+	logger    *slog.Logger
 }
 
 // NewClient returns a client configured by opts. The API key comes from
@@ -110,11 +110,11 @@ func NewClient(opts ...Option) (*Client, error) {
 	streamHTTP.Timeout = 0
 
 	c := &Client{
-		baseURL:    cfg.baseURL,
-		apiKey:     cfg.apiKey,
-		authToken:  cfg.authToken,
-		header:     fixedHeaders(cfg),
-		logger:     cfg.logger,
+		baseURL:   cfg.baseURL,
+		apiKey:    cfg.apiKey,
+		authToken: cfg.authToken,
+		header:    fixedHeaders(cfg),
+		logger:    cfg.logger,
 	}
 	c.rc = c.newRetryClient(&callHTTP, cfg)
 	c.streamRC = c.newRetryClient(&streamHTTP, cfg)

@@ -402,7 +402,7 @@ func (rs *resumeServer) serve(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		jsonStep(`{"data":[` + strings.Join(data, ",") + `],"next_page":null}`)(w, r)
+		jsonStep(`{"data":[`+strings.Join(data, ",")+`],"next_page":null}`)(w, r)
 	}
 }
 
