@@ -212,30 +212,43 @@ var errNoEventType = errors.New(`missing or empty "type"`)
 // *DecodeError holding a copy of data (and the type when it was read). The
 // returned event keeps a copy of data as its RawJSON.
 func DecodeEvent(data []byte) (Event, error) {
+	return decodeEvent(bytes.Clone(data), "")
+}
+
+// decodeEvent is DecodeEvent for data it may keep as the event's raw JSON.
+// A stream passes the frame's event name as hint: when it names a known
+// type, data is decoded straight into that type, sparing a first parse
+// for the type; the JSON's own type still decides, and a mismatch or an
+// error falls back to the general path.
+func decodeEvent(data []byte, hint string) (Event, error) {
+	if newEvent, ok := eventTypes[hint]; ok {
+		ev := newEvent()
+		if json.Unmarshal(data, ev) == nil && ev.EventType() == hint {
+			ev.(interface{ meta() *EventMeta }).meta().raw = data
+			return ev, nil
+		}
+	}
 	var head struct {
 		Type string `json:"type"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, &DecodeError{What: "event", Raw: bytes.Clone(data), Err: err}
+		return nil, &DecodeError{What: "event", Raw: data, Err: err}
 	}
 	if head.Type == "" {
-		return nil, &DecodeError{What: "event", Raw: bytes.Clone(data), Err: errNoEventType}
+		return nil, &DecodeError{What: "event", Raw: data, Err: errNoEventType}
 	}
-	raw := bytes.Clone(data)
 	newEvent, ok := eventTypes[head.Type]
 	if !ok {
 		u := &UnknownEvent{}
-		u.Type, u.raw = head.Type, raw
+		u.Type, u.raw = head.Type, data
 		u.decodeMeta(data)
 		return u, nil
 	}
 	ev := newEvent()
 	if err := json.Unmarshal(data, ev); err != nil {
-		return nil, &DecodeError{EventType: head.Type, What: "event", Raw: raw, Err: err}
+		return nil, &DecodeError{EventType: head.Type, What: "event", Raw: data, Err: err}
 	}
-	if m, ok := ev.(interface{ meta() *EventMeta }); ok {
-		m.meta().raw = raw
-	}
+	ev.(interface{ meta() *EventMeta }).meta().raw = data
 	return ev, nil
 }
 

@@ -166,7 +166,7 @@ func newTestClient(t *testing.T, url string, opts ...Option) *Client {
 	return c
 }
 
-func readFixture(t *testing.T, name string) []byte {
+func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {

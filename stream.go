@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"math/rand/v2"
 	"net/http"
@@ -291,27 +292,29 @@ func (st *Stream) reportEnd(yield func(Event, error) bool) {
 // read decodes one connection's frames. It always closes the body and
 // drains the decoder, so that the decoder's reading goroutine ends too.
 func (st *Stream) read(resp *http.Response, yield func(Event, error) bool) (outcome, error) {
-	dec := eventsource.NewDecoderWithOptions(resp.Body, eventsource.DecoderOptionReadTimeout(st.params.IdleTimeout))
+	body := watchIdle(resp.Body, st.params.IdleTimeout)
+	dec := eventsource.NewDecoder(body)
 	finished := false // the decoder has reported the end of its input
 	defer func() {
-		resp.Body.Close()
+		body.Close()
 		for !finished {
-			// After Close the decoder's goroutine delivers one last error;
-			// receiving it lets that goroutine exit.
-			frame, err := dec.Decode()
-			finished = frame == nil && !errors.Is(err, eventsource.ErrReadTimeout)
+			// After Close the decoder's goroutine still delivers the lines
+			// it had buffered, then an error; receiving them all lets that
+			// goroutine exit.
+			frame, _ := dec.Decode()
+			finished = frame == nil
 		}
 	}()
 	requestID := resp.Header.Get("request-id")
 	for {
 		frame, err := dec.Decode()
 		if frame == nil {
-			finished = !errors.Is(err, eventsource.ErrReadTimeout)
+			finished = true
 			if st.ctx.Err() != nil {
 				st.reportEnd(yield)
 				return stopStream, nil
 			}
-			if !finished {
+			if body.idle.Load() {
 				err = fmt.Errorf("no data for %v", st.params.IdleTimeout)
 			}
 			return connLost, err
@@ -330,7 +333,7 @@ func (st *Stream) read(resp *http.Response, yield func(Event, error) bool) (outc
 		case data == "":
 			continue
 		}
-		ev, err := DecodeEvent([]byte(data))
+		ev, err := decodeEvent([]byte(data), name)
 		if err != nil {
 			var de *DecodeError
 			if errors.As(err, &de) && de.EventType == "" {
@@ -488,6 +491,38 @@ func (st *Stream) markDelivered(ev Event) {
 	}
 }
 
+// idleBody is the read-idle watchdog: it closes the body when no bytes have
+// arrived for a while (heartbeats count). Resetting a timer per read, not
+// per line, keeps it cheap.
+type idleBody struct {
+	body  io.ReadCloser
+	d     time.Duration
+	timer *time.Timer
+	idle  atomic.Bool
+}
+
+func watchIdle(body io.ReadCloser, d time.Duration) *idleBody {
+	b := &idleBody{body: body, d: d}
+	b.timer = time.AfterFunc(d, func() {
+		b.idle.Store(true)
+		body.Close()
+	})
+	return b
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	n, err := b.body.Read(p)
+	if n > 0 {
+		b.timer.Reset(b.d)
+	}
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	b.timer.Stop()
+	return b.body.Close()
+}
+
 // seenSet remembers the last max event IDs, with whether each was seen
 // processed. The bound keeps a long-lived stream's memory flat.
 type seenSet struct {
@@ -498,7 +533,7 @@ type seenSet struct {
 }
 
 func newSeenSet(n int) *seenSet {
-	return &seenSet{ids: make(map[string]bool, min(n, 1024)), max: n}
+	return &seenSet{ids: map[string]bool{}, max: n} // grows as IDs come
 }
 
 func (s *seenSet) get(id string) (processed, ok bool) {
