@@ -48,6 +48,21 @@
 // settle with [Fake.WaitIdle], and stop every worker with [Fake.Close]
 // ([Server.Close] calls it).
 //
+// # Streams
+//
+// GET /v1/sessions/{id}/events/stream (and the alias /v1/sessions/{id}/stream)
+// answers 200 text/event-stream and flushes the headers at once: a client
+// that has the 200 is subscribed. It then delivers every event that enters
+// the session's log from that moment on (no replay), in order, to every
+// subscriber independently, with live previews for event_deltas[]
+// subscribers and heartbeats ([WithHeartbeat], [WithCommentHeartbeats]).
+// Deleting the session ends its streams after a final session.deleted;
+// [WithCloseStreamsOnTerminate] also ends them after
+// session.status_terminated; [Fake.Close] ends them all. Streams can be cut
+// like a failing network ([Fake.DropStreamsAfter], [Fake.DropNextStreams])
+// or stalled ([Fake.StallStreamsAfter]), and counted ([Fake.OpenStreams],
+// [Fake.StreamsOpened]).
+//
 // Where the reference leaves the real behaviour open, the fake makes one
 // documented choice; the comments at each such place say which.
 package managedagentstest

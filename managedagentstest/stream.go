@@ -156,8 +156,8 @@ func (f *Fake) streamEvents(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	if sw.flush() != nil {
-		return
+	if sw.flush() != nil || r.Method == http.MethodHead {
+		return // a HEAD request (which the GET route also matches) gets the headers only
 	}
 
 	var tick <-chan time.Time
