@@ -16,13 +16,13 @@ import (
 )
 
 // newFake starts a fake server and a client for it.
-func newFake(t *testing.T, opts ...managedagents.Option) (*managedagentstest.Server, *managedagents.Client) {
+func newFake(t testing.TB, opts ...managedagents.Option) (*managedagentstest.Server, *managedagents.Client) {
 	t.Helper()
 	return newFakeWith(t, nil, opts...)
 }
 
 // newFakeWith starts a fake server with srvOpts and a client for it.
-func newFakeWith(t *testing.T, srvOpts []managedagentstest.Option, opts ...managedagents.Option) (*managedagentstest.Server, *managedagents.Client) {
+func newFakeWith(t testing.TB, srvOpts []managedagentstest.Option, opts ...managedagents.Option) (*managedagentstest.Server, *managedagents.Client) {
 	t.Helper()
 	srv := managedagentstest.NewServer(srvOpts...)
 	t.Cleanup(srv.Close)
@@ -39,7 +39,7 @@ func newFakeWith(t *testing.T, srvOpts []managedagentstest.Option, opts ...manag
 	return srv, c
 }
 
-func create(t *testing.T, c *managedagents.Client, title string) *managedagents.Session {
+func create(t testing.TB, c *managedagents.Client, title string) *managedagents.Session {
 	t.Helper()
 	s, err := c.Sessions.Create(t.Context(), managedagents.SessionCreateParams{
 		Agent:         managedagents.AgentByID(managedagentstest.DefaultAgentID),
