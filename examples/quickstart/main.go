@@ -1,4 +1,5 @@
-// Quickstart creates a session, lists, reads, updates and deletes it.
+// Quickstart creates a session, lists, reads and updates it, follows one
+// turn of the agent live, and deletes it.
 //
 // With ANTHROPIC_API_KEY unset it runs against the embedded fake server, so
 // it works on a fresh machine with no account:
@@ -104,6 +105,26 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "updated  %s title=%q metadata=%v\n", updated.ID, title(updated), updated.Metadata)
 
+	// Open the stream first, then send: the stream is live once Stream
+	// returns, so no event of the turn can be missed.
+	stream, err := client.Events.Stream(ctx, sess.ID, managedagents.StreamParams{})
+	if err != nil {
+		return fmt.Errorf("stream: %w", err)
+	}
+	defer stream.Close()
+	if _, err := client.Events.Send(ctx, sess.ID, managedagents.UserMessage("Hello! What can you do?")); err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	for ev, err := range stream.Events() {
+		if err != nil {
+			return fmt.Errorf("stream: %w", err)
+		}
+		fmt.Fprintf(out, "event    %s\n", describe(ev))
+		if idle, ok := ev.(*managedagents.SessionStatusIdleEvent); ok && idle.StopReason.EndsTurn() {
+			break
+		}
+	}
+
 	if err := client.Sessions.Delete(ctx, sess.ID); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
@@ -112,6 +133,23 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "deleted  %s\n", sess.ID)
 	return nil
+}
+
+// describe renders an event on one line.
+func describe(ev managedagents.Event) string {
+	switch e := ev.(type) {
+	case *managedagents.UserMessageEvent:
+		return fmt.Sprintf("%s %q", e.Type, managedagents.JoinText(e.Content))
+	case *managedagents.AgentMessageEvent:
+		return fmt.Sprintf("%s %q", e.Type, managedagents.JoinText(e.Content))
+	case *managedagents.AgentToolUseEvent:
+		return fmt.Sprintf("%s %s %s", e.Type, e.Name, e.Input)
+	case *managedagents.SpanModelRequestEndEvent:
+		return fmt.Sprintf("%s (%d tokens in, %d out)", e.Type, e.ModelUsage.InputTokens, e.ModelUsage.OutputTokens)
+	case *managedagents.SessionStatusIdleEvent:
+		return fmt.Sprintf("%s (%s)", e.Type, e.StopReason.Type)
+	}
+	return ev.EventType()
 }
 
 func title(s *managedagents.Session) string {

@@ -23,6 +23,9 @@ func TestRun(t *testing.T) {
 		`(?m)^listed   1 session\(s\) in all$`,
 		`(?m)^read     sesn_\S+ title="quickstart" metadata=map\[example:quickstart\]$`,
 		`(?m)^updated  sesn_\S+ title="quickstart \(renamed\)" metadata=map\[step:updated\]$`,
+		`(?m)^event    user.message "Hello! What can you do\?"$`,
+		`(?m)^event    agent.message "Echo: Hello! What can you do\?"$`,
+		`(?m)^event    session.status_idle \(end_turn\)$`,
 		`(?m)^deleted  sesn_\S+$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out.String()) {
