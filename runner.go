@@ -1,0 +1,415 @@
+package managedagents
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// DefaultToolTimeout bounds one call of a tool handler when the Runner sets
+// no CallTimeout.
+const DefaultToolTimeout = time.Minute
+
+// ToolHandler runs one call of a custom tool: it gets the call's input as
+// JSON and returns the result's content. An error becomes a result with
+// is_error set and the error's message as its text, for the model to read.
+type ToolHandler func(ctx context.Context, input json.RawMessage) ([]ContentBlock, error)
+
+// ToolDefinition is a custom tool that the client executes.
+type ToolDefinition struct {
+	// Name is how the agent calls it: 1 to 128 of A–Z a–z 0–9 _ -.
+	Name string
+	// Description tells the model what the tool does (1 to 4096 characters).
+	Description string
+	// InputSchema is a JSON Schema object whose "type" is "object".
+	InputSchema json.RawMessage
+	// Handler runs a call.
+	Handler ToolHandler
+}
+
+// Tool returns the agent-configuration entry of the definition, for an
+// agent override at session creation (AgentOverrides.Tools).
+func (d ToolDefinition) Tool() Tool { return CustomTool(d.Name, d.Description, d.InputSchema) }
+
+// TypedTool builds a ToolDefinition whose handler takes its input decoded
+// into In and returns text. Input that does not decode into In is answered
+// with an error result, without calling fn.
+func TypedTool[In any](name, description string, inputSchema json.RawMessage, fn func(ctx context.Context, in In) (string, error)) ToolDefinition {
+	return ToolDefinition{
+		Name: name, Description: description, InputSchema: inputSchema,
+		Handler: func(ctx context.Context, input json.RawMessage) ([]ContentBlock, error) {
+			var in In
+			if err := json.Unmarshal(input, &in); err != nil {
+				return nil, fmt.Errorf("invalid input for %s: %w", name, err)
+			}
+			text, err := fn(ctx, in)
+			if err != nil {
+				return nil, err
+			}
+			return []ContentBlock{TextBlock(text)}, nil
+		},
+	}
+}
+
+// ToolCall is a tool use that waits for a confirmation: an agent.tool_use
+// or agent.mcp_tool_use whose permission policy is always_ask.
+type ToolCall struct {
+	// ID is the tool-use event's ID.
+	ID string
+	// Name is the tool's name; MCPServerName is set for MCP tools.
+	Name, MCPServerName string
+	// Input is the call's input.
+	Input json.RawMessage
+	// Event is the tool-use event itself.
+	Event Event
+}
+
+// ConfirmFunc decides on a call that needs a confirmation: allow it, or
+// deny it with a message that the model will read.
+type ConfirmFunc func(ctx context.Context, call ToolCall) (allow bool, denyMessage string)
+
+// Runner answers a session's tool calls with Go functions: each
+// agent.custom_tool_use gets a user.custom_tool_result from the registered
+// handler, and each call awaiting a permission gets a user.tool_confirmation
+// from Confirm, until the turn ends. Configure it, then call Run; a Runner
+// may be used for several turns, but not for two at once.
+type Runner struct {
+	// Client sends and streams.
+	Client *Client
+	// Tools are the custom tools the runner answers.
+	Tools []ToolDefinition
+	// Confirm decides on calls that need a confirmation. When nil, every
+	// such call is denied: a runner never lets a call through unasked.
+	Confirm ConfirmFunc
+	// CallTimeout bounds each handler call; zero means DefaultToolTimeout.
+	// A handler that outlives it is answered with an error result and
+	// left to return on its own (its context is cancelled).
+	CallTimeout time.Duration
+}
+
+// AgentTools returns the agent-configuration entries of the runner's tools,
+// for AgentOverrides.Tools.
+func (r *Runner) AgentTools() []Tool {
+	tools := make([]Tool, len(r.Tools))
+	for i, d := range r.Tools {
+		tools[i] = d.Tool()
+	}
+	return tools
+}
+
+func (r *Runner) handlers() (map[string]ToolHandler, error) {
+	if r.Client == nil {
+		return nil, invalidParams("Runner.Client is nil")
+	}
+	if r.CallTimeout < 0 {
+		return nil, invalidParams("Runner.CallTimeout %v is negative", r.CallTimeout)
+	}
+	m := make(map[string]ToolHandler, len(r.Tools))
+	for i, d := range r.Tools {
+		switch {
+		case d.Name == "":
+			return nil, invalidParams("Runner.Tools[%d] has no name", i)
+		case d.Handler == nil:
+			return nil, invalidParams("tool %q has no handler", d.Name)
+		case m[d.Name] != nil:
+			return nil, invalidParams("tool %q is defined twice", d.Name)
+		}
+		m[d.Name] = d.Handler
+	}
+	return m, nil
+}
+
+// Run sends events (none to pick up a session that is already waiting)
+// and follows the session, answering tool calls, until the turn ends with
+// a stop reason other than requires_action, or the session terminates. It
+// returns the whole turn, every requires_action round included.
+//
+// Handlers of concurrent calls run concurrently. A handler's error or
+// panic becomes an error result; a call of a tool that is not registered
+// gets an error result too, never silence. Calls that were already
+// answered (by this runner before a reconnect, or by someone else) are not
+// answered again.
+func (r *Runner) Run(ctx context.Context, sessionID string, events ...EventParam) (*TurnResult, error) {
+	handlers, err := r.handlers()
+	if err != nil {
+		return nil, err
+	}
+	if len(events) > 0 {
+		if err := validateEvents(events, false); err != nil {
+			return nil, err
+		}
+	}
+	ev := r.Client.Events
+	st, err := ev.Stream(ctx, sessionID, StreamParams{})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	var echoes []Event
+	if len(events) > 0 {
+		if echoes, err = ev.Send(ctx, sessionID, events...); err != nil {
+			return nil, err
+		}
+	}
+
+	callCtx, cancelCalls := context.WithCancel(ctx)
+	rs := &runState{r: r, handlers: handlers, ctx: callCtx, sessionID: sessionID,
+		answered: map[string]bool{}, seen: map[string]Event{}}
+	defer func() {
+		cancelCalls()
+		rs.wg.Wait()
+	}()
+	if len(events) == 0 {
+		// Nothing sent: the session may already be waiting on calls made
+		// before the stream opened.
+		if err := rs.answerPending(); err != nil {
+			return nil, err
+		}
+	}
+
+	t := newTurnTracker(echoes)
+	for e, err := range st.Events() {
+		if err != nil {
+			var de *DecodeError
+			if errors.As(err, &de) {
+				t.res.DecodeErrors = append(t.res.DecodeErrors, de)
+				continue
+			}
+			return &t.res, err
+		}
+		rs.observe(e)
+		if t.add(e, true) {
+			return &t.res, rs.sendError()
+		}
+		if idle, ok := e.(*SessionStatusIdleEvent); ok && idle.StopReason.Type == StopReasonRequiresAction {
+			if err := rs.answerListed(idle.StopReason.EventIDs); err != nil {
+				return &t.res, err
+			}
+		}
+		if err := rs.sendError(); err != nil {
+			return &t.res, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return &t.res, err
+	}
+	return &t.res, errTurnUnfinished
+}
+
+// runState is one Run's bookkeeping.
+type runState struct {
+	r         *Runner
+	handlers  map[string]ToolHandler
+	ctx       context.Context
+	sessionID string
+	wg        sync.WaitGroup
+
+	// Touched only by Run's goroutine.
+	answered map[string]bool  // tool-use IDs answered or being answered
+	seen     map[string]Event // tool-use events seen, by ID
+
+	mu      sync.Mutex
+	sendErr error // the first failure to send an answer
+}
+
+func (rs *runState) sendError() error {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return rs.sendErr
+}
+
+// observe answers new tool calls and notes answers already given.
+func (rs *runState) observe(e Event) {
+	switch e := e.(type) {
+	case *AgentCustomToolUseEvent:
+		rs.seen[e.ID] = e
+		rs.answerCustom(e)
+	case *AgentToolUseEvent:
+		rs.seen[e.ID] = e
+		if e.EvaluatedPermission == PermissionAsk {
+			rs.confirm(ToolCall{ID: e.ID, Name: e.Name, Input: e.Input, Event: e})
+		}
+	case *AgentMCPToolUseEvent:
+		rs.seen[e.ID] = e
+		if e.EvaluatedPermission == PermissionAsk {
+			rs.confirm(ToolCall{ID: e.ID, Name: e.Name, MCPServerName: e.MCPServerName, Input: e.Input, Event: e})
+		}
+	case *UserCustomToolResultEvent:
+		rs.answered[e.CustomToolUseID] = true
+	case *UserToolConfirmationEvent:
+		rs.answered[e.ToolUseID] = true
+	case *UserToolResultEvent:
+		rs.answered[e.ToolUseID] = true
+	}
+}
+
+// answerListed answers the IDs of a requires_action idle that are still
+// open, reading from the history the tool uses the stream did not show.
+func (rs *runState) answerListed(ids []string) error {
+	var missing []string
+	for _, id := range ids {
+		if rs.answered[id] {
+			continue
+		}
+		if e, ok := rs.seen[id]; ok {
+			rs.answerEvent(e)
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return rs.fromHistory(func(e Event) {
+		for _, id := range missing {
+			if e.EventID() == id {
+				rs.answerEvent(e)
+			}
+		}
+	})
+}
+
+// answerPending answers the calls of a session already waiting: the tool
+// uses listed by its last requires_action idle, unless answered since.
+func (rs *runState) answerPending() error {
+	var pending []string
+	err := rs.fromHistory(func(e Event) {
+		switch e := e.(type) {
+		case *SessionStatusIdleEvent:
+			pending = nil
+			if e.StopReason.Type == StopReasonRequiresAction {
+				pending = e.StopReason.EventIDs
+			}
+		case *SessionStatusRunningEvent:
+			pending = nil
+		}
+		rs.observe(e)
+	})
+	if err != nil {
+		return err
+	}
+	return rs.answerListed(pending)
+}
+
+// fromHistory feeds the session's history to fn, oldest first.
+func (rs *runState) fromHistory(fn func(Event)) error {
+	params := EventListParams{Types: []string{
+		EventAgentCustomToolUse, EventAgentToolUse, EventAgentMCPToolUse,
+		EventUserCustomToolResult, EventUserToolConfirmation, EventUserToolResult,
+		EventSessionStatusIdle, EventSessionStatusRunning,
+	}}
+	for e, err := range rs.r.Client.Events.All(rs.ctx, rs.sessionID, params) {
+		if err != nil {
+			return err
+		}
+		fn(e)
+	}
+	return nil
+}
+
+// answerEvent answers a tool use of any kind.
+func (rs *runState) answerEvent(e Event) {
+	switch e := e.(type) {
+	case *AgentCustomToolUseEvent:
+		rs.answerCustom(e)
+	case *AgentToolUseEvent:
+		rs.confirm(ToolCall{ID: e.ID, Name: e.Name, Input: e.Input, Event: e})
+	case *AgentMCPToolUseEvent:
+		rs.confirm(ToolCall{ID: e.ID, Name: e.Name, MCPServerName: e.MCPServerName, Input: e.Input, Event: e})
+	}
+}
+
+// answerCustom runs the handler of a custom tool call in its own goroutine
+// and sends its result.
+func (rs *runState) answerCustom(e *AgentCustomToolUseEvent) {
+	if rs.answered[e.ID] {
+		return
+	}
+	rs.answered[e.ID] = true
+	handler := rs.handlers[e.Name]
+	rs.goSend(func() EventParam {
+		if handler == nil {
+			return CustomToolError(e.ID, fmt.Sprintf("no tool named %q is available", e.Name))
+		}
+		content, err := rs.call(handler, e)
+		if err != nil {
+			return CustomToolError(e.ID, err.Error())
+		}
+		return CustomToolResultParam{CustomToolUseID: e.ID, Content: content}
+	})
+}
+
+// call runs handler with the call timeout, turning a panic into an error.
+func (rs *runState) call(handler ToolHandler, e *AgentCustomToolUseEvent) ([]ContentBlock, error) {
+	timeout := rs.r.CallTimeout
+	if timeout == 0 {
+		timeout = DefaultToolTimeout
+	}
+	ctx, cancel := context.WithTimeout(rs.ctx, timeout)
+	defer cancel()
+	type outcome struct {
+		content []ContentBlock
+		err     error
+	}
+	done := make(chan outcome, 1) // buffered: a late handler must not block
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- outcome{err: fmt.Errorf("tool %s panicked: %v", e.Name, p)}
+			}
+		}()
+		content, err := handler(ctx, e.Input)
+		done <- outcome{content, err}
+	}()
+	select {
+	case o := <-done:
+		return o.content, o.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("tool %s did not finish within %v", e.Name, timeout)
+	}
+}
+
+// confirm asks Confirm about a call and sends the answer.
+func (rs *runState) confirm(call ToolCall) {
+	if rs.answered[call.ID] {
+		return
+	}
+	rs.answered[call.ID] = true
+	rs.goSend(func() (answer EventParam) {
+		if rs.r.Confirm == nil {
+			return DenyTool(call.ID, "This client has no confirmation policy; the call was not allowed.")
+		}
+		defer func() {
+			if p := recover(); p != nil { // fail closed
+				answer = DenyTool(call.ID, "The confirmation policy failed; the call was not allowed.")
+			}
+		}()
+		allow, msg := rs.r.Confirm(rs.ctx, call)
+		if allow {
+			return AllowTool(call.ID)
+		}
+		return DenyTool(call.ID, msg)
+	})
+}
+
+// goSend computes an answer in a goroutine and sends it.
+func (rs *runState) goSend(answer func() EventParam) {
+	rs.wg.Add(1)
+	go func() {
+		defer rs.wg.Done()
+		p := answer()
+		if rs.ctx.Err() != nil {
+			return // the turn is over or abandoned
+		}
+		if _, err := rs.r.Client.Events.Send(rs.ctx, rs.sessionID, p); err != nil && rs.ctx.Err() == nil {
+			rs.mu.Lock()
+			if rs.sendErr == nil {
+				rs.sendErr = fmt.Errorf("managedagents: answering a tool call: %w", err)
+			}
+			rs.mu.Unlock()
+		}
+	}()
+}

@@ -1,0 +1,140 @@
+package managedagents
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// TurnResult is one turn of the agent: what SendAndWait and Runner.Run
+// saw from the processing of the events they sent to the end of the turn.
+type TurnResult struct {
+	// Events holds every event of the turn, in order.
+	Events []Event
+	// StopReason is the stop reason of the idle that ended the turn; for
+	// requires_action its EventIDs are the tool uses awaiting an answer.
+	// It is nil when the session terminated or was deleted instead.
+	StopReason *StopReason
+	// Text is the text of the agent's messages in the turn, joined with
+	// newlines.
+	Text string
+	// Usage sums the model usage of the turn's model requests.
+	Usage ModelUsage
+	// Errors holds the turn's session.error events. A retrying error does
+	// not end a turn; an exhausted one ends it with retries_exhausted, a
+	// terminal one with the session terminated.
+	Errors []*SessionErrorEvent
+	// Terminated and Deleted report that the session ended in the turn.
+	Terminated, Deleted bool
+	// DecodeErrors holds events of the turn that could not be decoded.
+	DecodeErrors []*DecodeError
+}
+
+// turnTracker folds a stream's events into a TurnResult. Events before the
+// processing of the first event sent belong to earlier activity (a stream
+// starts at "now", which may be just before an earlier turn's last events)
+// and are left out.
+type turnTracker struct {
+	res     TurnResult
+	started bool
+	sent    map[string]bool // IDs of the echoes of the events sent
+	types   map[string]bool // types of sent events whose echo had no ID
+	text    []string
+}
+
+func newTurnTracker(echoes []Event) *turnTracker {
+	t := &turnTracker{sent: map[string]bool{}, types: map[string]bool{}}
+	for _, e := range echoes {
+		if e.EventID() != "" {
+			t.sent[e.EventID()] = true
+		} else {
+			t.types[e.EventType()] = true
+		}
+	}
+	t.started = len(echoes) == 0 // nothing sent: follow from now on
+	return t
+}
+
+// add folds ev in and reports whether it ends the turn. With untilDone,
+// only an idle that ends the turn counts; otherwise requires_action does
+// too.
+func (t *turnTracker) add(ev Event, untilDone bool) bool {
+	if !t.started {
+		_, processed := ev.EventProcessedAt()
+		if !processed || !(t.sent[ev.EventID()] || ev.EventID() == "" && t.types[ev.EventType()]) {
+			return false
+		}
+		t.started = true
+	}
+	t.res.Events = append(t.res.Events, ev)
+	switch e := ev.(type) {
+	case *AgentMessageEvent:
+		if text := JoinText(e.Content); text != "" {
+			t.text = append(t.text, text)
+			t.res.Text = strings.Join(t.text, "\n")
+		}
+	case *SpanModelRequestEndEvent:
+		u := &t.res.Usage
+		u.InputTokens += e.ModelUsage.InputTokens
+		u.OutputTokens += e.ModelUsage.OutputTokens
+		u.CacheCreationInputTokens += e.ModelUsage.CacheCreationInputTokens
+		u.CacheReadInputTokens += e.ModelUsage.CacheReadInputTokens
+	case *SessionErrorEvent:
+		t.res.Errors = append(t.res.Errors, e)
+	case *SessionStatusIdleEvent:
+		reason := e.StopReason
+		t.res.StopReason = &reason
+		return !untilDone || reason.EndsTurn()
+	case *SessionStatusTerminatedEvent:
+		t.res.StopReason, t.res.Terminated = nil, true
+		return true
+	case *SessionDeletedEvent:
+		t.res.StopReason, t.res.Deleted = nil, true
+		return true
+	}
+	return false
+}
+
+// errTurnUnfinished reports a stream that ended before the turn did.
+var errTurnUnfinished = errors.New("managedagents: the event stream ended before the turn did")
+
+// SendAndWait sends events and waits for the turn they start to end: the
+// session goes idle (for any reason, requires_action included) or
+// terminates, or is deleted. It opens the session's stream before sending,
+// so nothing is missed, and closes it before returning.
+//
+// On a failure after the events were sent (the context's end, a stream
+// error) it returns the turn as far as it got together with the error.
+// To answer custom tools and permission requests as they come, use a Runner.
+func (s *EventsService) SendAndWait(ctx context.Context, sessionID string, events ...EventParam) (*TurnResult, error) {
+	if err := validateEvents(events, false); err != nil {
+		return nil, err
+	}
+	st, err := s.Stream(ctx, sessionID, StreamParams{})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	echoes, err := s.Send(ctx, sessionID, events...)
+	if err != nil {
+		return nil, err
+	}
+	t := newTurnTracker(echoes)
+	for ev, err := range st.Events() {
+		if err != nil {
+			var de *DecodeError
+			if errors.As(err, &de) {
+				t.res.DecodeErrors = append(t.res.DecodeErrors, de)
+				continue
+			}
+			return &t.res, err
+		}
+		if t.add(ev, false) {
+			return &t.res, nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return &t.res, err
+	}
+	return &t.res, errTurnUnfinished
+}
