@@ -124,24 +124,31 @@ type APIError struct {
 // Error returns a one-line description: status, type, message and request ID.
 // It never includes the body, headers or credentials.
 func (e *APIError) Error() string {
-	var b strings.Builder
-	b.WriteString("managedagents: ")
+	prefix := "managedagents: "
 	if e.Method != "" {
-		fmt.Fprintf(&b, "%s %s: ", e.Method, e.Path)
+		prefix += e.Method + " " + e.Path + ": "
 	}
 	if e.StatusCode != 0 {
-		fmt.Fprintf(&b, "%d ", e.StatusCode)
+		prefix += fmt.Sprint(e.StatusCode, " ")
 	}
-	b.WriteString(e.Type)
-	if e.ErrorCode != "" {
-		fmt.Fprintf(&b, " (%s)", e.ErrorCode)
+	return describeError(prefix, e.Type, e.ErrorCode, e.Message, e.RequestID)
+}
+
+// describeError renders an error envelope on one line: type, code, message
+// (collapsed and truncated) and request ID.
+func describeError(prefix, typ, code, message, requestID string) string {
+	var b strings.Builder
+	b.WriteString(prefix)
+	b.WriteString(typ)
+	if code != "" {
+		fmt.Fprintf(&b, " (%s)", code)
 	}
-	if e.Message != "" {
+	if message != "" {
 		b.WriteString(": ")
-		b.WriteString(oneLine(e.Message, 300))
+		b.WriteString(oneLine(message, 300))
 	}
-	if e.RequestID != "" {
-		fmt.Fprintf(&b, " [request-id %s]", e.RequestID)
+	if requestID != "" {
+		fmt.Fprintf(&b, " [request-id %s]", requestID)
 	}
 	return b.String()
 }
@@ -341,20 +348,7 @@ type StreamError struct {
 }
 
 func (e *StreamError) Error() string {
-	var b strings.Builder
-	b.WriteString("managedagents: stream error: ")
-	b.WriteString(e.Type)
-	if e.ErrorCode != "" {
-		fmt.Fprintf(&b, " (%s)", e.ErrorCode)
-	}
-	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(oneLine(e.Message, 300))
-	}
-	if e.RequestID != "" {
-		fmt.Fprintf(&b, " [request-id %s]", e.RequestID)
-	}
-	return b.String()
+	return describeError("managedagents: stream error: ", e.Type, e.ErrorCode, e.Message, e.RequestID)
 }
 
 // Is reports whether target is the sentinel of e's type.

@@ -3,7 +3,6 @@ package managedagents
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -170,33 +169,15 @@ func (r *Runner) Run(ctx context.Context, sessionID string, events ...EventParam
 		}
 	}
 
-	t := newTurnTracker(echoes)
-	for e, err := range st.Events() {
-		if err != nil {
-			var de *DecodeError
-			if errors.As(err, &de) {
-				t.res.DecodeErrors = append(t.res.DecodeErrors, de)
-				continue
-			}
-			return &t.res, err
-		}
+	return newTurnTracker(echoes).follow(ctx, st, true, func(e Event) error {
 		rs.observe(e)
-		if t.add(e, true) {
-			return &t.res, rs.sendError()
-		}
 		if idle, ok := e.(*SessionStatusIdleEvent); ok && idle.StopReason.Type == StopReasonRequiresAction {
 			if err := rs.answerListed(idle.StopReason.EventIDs); err != nil {
-				return &t.res, err
+				return err
 			}
 		}
-		if err := rs.sendError(); err != nil {
-			return &t.res, err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return &t.res, err
-	}
-	return &t.res, errTurnUnfinished
+		return rs.sendError()
+	})
 }
 
 // runState is one Run's bookkeeping.

@@ -119,7 +119,14 @@ func (s *EventsService) SendAndWait(ctx context.Context, sessionID string, event
 	if err != nil {
 		return nil, err
 	}
-	t := newTurnTracker(echoes)
+	return newTurnTracker(echoes).follow(ctx, st, false, nil)
+}
+
+// follow feeds the stream's events to the tracker until the turn ends.
+// each, when set, sees every event first (including those before the turn
+// started) and may stop the turn with an error. Undecodable events are
+// kept aside, not fatal.
+func (t *turnTracker) follow(ctx context.Context, st *Stream, untilDone bool, each func(Event) error) (*TurnResult, error) {
 	for ev, err := range st.Events() {
 		if err != nil {
 			var de *DecodeError
@@ -129,7 +136,13 @@ func (s *EventsService) SendAndWait(ctx context.Context, sessionID string, event
 			}
 			return &t.res, err
 		}
-		if t.add(ev, false) {
+		ended := t.add(ev, untilDone)
+		if each != nil {
+			if err := each(ev); err != nil || ended {
+				return &t.res, err
+			}
+		}
+		if ended {
 			return &t.res, nil
 		}
 	}
