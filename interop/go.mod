@@ -1,6 +1,6 @@
 module github.com/managedagents/managedagents-go/interop
 
-go 1.25
+go 1.25.0
 
 replace github.com/managedagents/managedagents-go => ../
 
@@ -30,5 +30,5 @@ require (
 	go.opentelemetry.io/otel/metric v1.33.0 // indirect
 	go.opentelemetry.io/otel/trace v1.33.0 // indirect
 	go.yaml.in/yaml/v4 v4.0.0-rc.2 // indirect
-	golang.org/x/sync v0.16.0 // indirect
+	golang.org/x/sync v0.20.0 // indirect
 )

@@ -1,0 +1,291 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/managedagents/managedagents-go"
+)
+
+// Tool names, without a ToolPrefix.
+const (
+	ToolCreateSession     = "anthropic-create-session"
+	ToolListSessions      = "anthropic-list-sessions"
+	ToolGetSession        = "anthropic-get-session"
+	ToolUpdateSession     = "anthropic-update-session"
+	ToolArchiveSession    = "anthropic-archive-session"
+	ToolDeleteSession     = "anthropic-delete-session"
+	ToolSendSessionEvents = "anthropic-send-session-events"
+	ToolListSessionEvents = "anthropic-list-session-events"
+	ToolWaitForSession    = "anthropic-wait-for-session"
+)
+
+// DefaultServerName is the name the server reports in the MCP handshake.
+const DefaultServerName = "managedagents-mcp"
+
+// maxPrefixLen keeps prefixed names within the 128 characters MCP allows.
+const maxPrefixLen = 64
+
+// An Option configures NewServer. Options check their input: a bad value
+// makes NewServer return an error; no option panics.
+type Option func(*config) error
+
+type config struct {
+	readOnly      bool
+	noDestructive bool
+	prefix        string
+	name, version string
+	base          context.Context
+	logger        *slog.Logger
+}
+
+// ReadOnly registers only the tools that change nothing: list and get
+// sessions, list session events, and a wait-for-session that cannot send
+// events (it only follows the session).
+func ReadOnly() Option {
+	return func(c *config) error { c.readOnly = true; return nil }
+}
+
+// NoDestructive leaves out the tools annotated destructive: delete, archive
+// and update (which can clear a title, metadata keys or a budget). Create,
+// send and wait remain.
+func NoDestructive() Option {
+	return func(c *config) error { c.noDestructive = true; return nil }
+}
+
+// ToolPrefix puts p in front of every tool name, for example "prod-" gives
+// "prod-anthropic-get-session". It may hold ASCII letters, digits, '-' and
+// '_', at most 64 of them.
+func ToolPrefix(p string) Option {
+	return func(c *config) error {
+		if p == "" {
+			return errors.New("ToolPrefix: the prefix is empty")
+		}
+		if len(p) > maxPrefixLen {
+			return fmt.Errorf("ToolPrefix: the prefix is longer than %d characters", maxPrefixLen)
+		}
+		for _, r := range p {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+				return fmt.Errorf("ToolPrefix: %q holds %q; use letters, digits, '-' and '_'", p, r)
+			}
+		}
+		c.prefix = p
+		return nil
+	}
+}
+
+// WithServerName sets the name reported in the MCP handshake (default
+// "managedagents-mcp").
+func WithServerName(name string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(name) == "" {
+			return errors.New("WithServerName: the name is empty")
+		}
+		c.name = name
+		return nil
+	}
+}
+
+// WithServerVersion sets the version reported in the MCP handshake (default
+// the library's Version).
+func WithServerVersion(version string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(version) == "" {
+			return errors.New("WithServerVersion: the version is empty")
+		}
+		c.version = version
+		return nil
+	}
+}
+
+// WithBaseContext ties every tool call to ctx as well as to its request:
+// when ctx ends, calls in flight (a long anthropic-wait-for-session) return
+// at once. A server that shuts down passes the context whose end starts the
+// shutdown.
+func WithBaseContext(ctx context.Context) Option {
+	return func(c *config) error {
+		if ctx == nil {
+			return errors.New("WithBaseContext: the context is nil")
+		}
+		c.base = ctx
+		return nil
+	}
+}
+
+// WithLogger logs each tool call (name, duration, whether it failed) at
+// debug level, and the SDK's own server activity. Arguments and results are
+// never logged. Without it nothing is logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("WithLogger: the logger is nil")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// adapter holds what the tool handlers share.
+type adapter struct {
+	client *managedagents.Client
+	cfg    config
+	server *sdk.Server
+	logger *slog.Logger
+}
+
+// name returns the registered name of a tool.
+func (a *adapter) name(base string) string { return a.cfg.prefix + base }
+
+// NewServer returns an MCP server whose tools call client. See the package
+// documentation for the tools; opts select and rename them.
+func NewServer(client *managedagents.Client, opts ...Option) (srv *sdk.Server, err error) {
+	if client == nil {
+		return nil, errors.New("mcp: NewServer: the client is nil")
+	}
+	cfg := config{name: DefaultServerName, version: managedagents.Version}
+	for i, opt := range opts {
+		if opt == nil {
+			return nil, fmt.Errorf("mcp: option %d is nil", i)
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, fmt.Errorf("mcp: %w", err)
+		}
+	}
+	a := &adapter{client: client, cfg: cfg, logger: cfg.logger}
+	if a.logger == nil {
+		a.logger = slog.New(slog.DiscardHandler)
+	}
+	a.server = sdk.NewServer(
+		&sdk.Implementation{Name: cfg.name, Title: "Claude Managed Agents sessions", Version: cfg.version},
+		&sdk.ServerOptions{Instructions: a.instructions(), Logger: cfg.logger},
+	)
+	// The SDK panics on a tool whose schema it cannot infer; the input types
+	// are fixed, so that would be a bug here, but it is reported as an error
+	// rather than crash the caller.
+	defer func() {
+		if p := recover(); p != nil {
+			srv, err = nil, fmt.Errorf("mcp: registering the tools: %v", p)
+		}
+	}()
+	for _, t := range a.tools() {
+		t.add(a, t.tool(a))
+	}
+	return a.server, nil
+}
+
+// toolSpec describes one tool and registers it.
+type toolSpec struct {
+	base                              string
+	title, description                string
+	readOnly, destructive, idempotent bool
+	add                               func(a *adapter, t *sdk.Tool)
+}
+
+func (s toolSpec) tool(a *adapter) *sdk.Tool {
+	return &sdk.Tool{
+		Name:        a.name(s.base),
+		Title:       s.title,
+		Description: s.description,
+		Annotations: &sdk.ToolAnnotations{
+			Title:           s.title,
+			ReadOnlyHint:    s.readOnly,
+			DestructiveHint: &s.destructive,
+			IdempotentHint:  s.idempotent,
+			OpenWorldHint:   ptr(true), // every tool reaches the Claude API
+		},
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// tools lists the tools the configuration selects, in a stable order.
+func (a *adapter) tools() []toolSpec {
+	all := []toolSpec{
+		a.createSessionTool(),
+		a.listSessionsTool(),
+		a.getSessionTool(),
+		a.updateSessionTool(),
+		a.archiveSessionTool(),
+		a.deleteSessionTool(),
+		a.sendEventsTool(),
+		a.listEventsTool(),
+	}
+	if a.cfg.readOnly {
+		all = append(all, a.followSessionTool())
+	} else {
+		all = append(all, a.waitForSessionTool())
+	}
+	var out []toolSpec
+	for _, t := range all {
+		if a.cfg.readOnly && !t.readOnly || a.cfg.noDestructive && t.destructive && !t.readOnly {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// instructions tells the model what the server is for and how to use it.
+func (a *adapter) instructions() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "This server manages Claude Managed Agents sessions through the Anthropic Sessions API "+
+		"(beta %s). A session runs an agent in an environment; you talk to it by sending events and read "+
+		"what it did from its event history.\n\n", managedagents.BetaManagedAgents)
+	if a.cfg.readOnly {
+		fmt.Fprintf(&b, "It is in read-only mode: you can list and read sessions (%s, %s), read their events (%s) "+
+			"and follow a session until its current turn ends (%s), but not change anything.\n\n",
+			a.name(ToolListSessions), a.name(ToolGetSession), a.name(ToolListSessionEvents), a.name(ToolWaitForSession))
+	} else {
+		fmt.Fprintf(&b, "Typical flow: %s (agent ID and environment ID), then %s with a user.message "+
+			"and wait for the reply, or %s then %s with the echoed event IDs. Read state with %s, %s and %s.",
+			a.name(ToolCreateSession), a.name(ToolWaitForSession), a.name(ToolSendSessionEvents), a.name(ToolWaitForSession),
+			a.name(ToolGetSession), a.name(ToolListSessions), a.name(ToolListSessionEvents))
+		if !a.cfg.noDestructive {
+			fmt.Fprintf(&b, " %s changes the title, metadata, budget or tools. %s (read-only for good) and "+
+				"%s (removes the session with its history) cannot be undone: confirm with the user first.",
+				a.name(ToolUpdateSession), a.name(ToolArchiveSession), a.name(ToolDeleteSession))
+		}
+		b.WriteString("\n\n")
+		fmt.Fprintf(&b, "%s and %s are NOT idempotent: the API has no idempotency key. If one fails with an "+
+			"\"outcome unknown\" error, the request may have been applied: do not retry it blindly. First look "+
+			"for the session (%s, newest first) or for the event in the history (%s), and retry only if it is absent.\n\n",
+			a.name(ToolCreateSession), a.name(ToolSendSessionEvents), a.name(ToolListSessions), a.name(ToolListSessionEvents))
+	}
+	b.WriteString("Results hold the API's JSON unchanged as structured content, and a short summary as text. " +
+		"API errors come back as tool results with isError set, naming the error type, message and request ID.")
+	return b.String()
+}
+
+// addTool registers a typed handler that always returns a result: it is
+// tied to the base context, recovers from panics and logs the call.
+func addTool[In any](a *adapter, t *sdk.Tool, h func(ctx context.Context, req *sdk.CallToolRequest, in In) *sdk.CallToolResult) {
+	sdk.AddTool(a.server, t, func(ctx context.Context, req *sdk.CallToolRequest, in In) (res *sdk.CallToolResult, _ any, _ error) {
+		ctx, cancel := a.callContext(ctx)
+		defer cancel()
+		start := time.Now()
+		defer func() {
+			if p := recover(); p != nil {
+				a.logger.Error("mcp: tool panicked", "tool", t.Name, "panic", fmt.Sprint(p))
+				res = errorResult(errorInfo{Type: "internal_error", Message: "the tool failed unexpectedly"})
+			}
+			a.logger.Debug("mcp: tool call", "tool", t.Name, "duration", time.Since(start), "is_error", res != nil && res.IsError)
+		}()
+		return h(ctx, req, in), nil, nil
+	})
+}
+
+// callContext returns ctx, also cancelled when the base context ends.
+func (a *adapter) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if a.cfg.base == nil {
+		return ctx, func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(a.cfg.base, cancel)
+	return ctx, func() { stop(); cancel() }
+}
