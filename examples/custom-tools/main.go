@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/managedagents/managedagents-go"
@@ -95,9 +96,23 @@ func allowOnlyReads(out io.Writer) managedagents.ConfirmFunc {
 	}
 }
 
-func run(ctx context.Context, out io.Writer) error {
+// lockedWriter serialises writes: the runner calls handlers concurrently,
+// and they all print.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func run(ctx context.Context, w io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
+	out := &lockedWriter{w: w}
 
 	var opts []managedagents.Option
 	var runner managedagents.Runner
