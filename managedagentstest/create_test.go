@@ -445,10 +445,19 @@ func TestAddAgentVersions(t *testing.T) {
 		t.Errorf("versions = %+v", vs)
 	}
 
-	defer func() {
-		if recover() == nil {
-			t.Error("AddAgent with bad Tools did not panic")
+	for name, bad := range map[string]Agent{
+		"no ID":              {},
+		"Tools not an array": {ID: "agent_b", Tools: json.RawMessage(`{"not":"array"}`)},
+		"Skills not JSON":    {ID: "agent_b", Skills: json.RawMessage(`[`)},
+	} {
+		if err := f.AddAgent(bad); err == nil {
+			t.Errorf("%s: AddAgent = nil, want an error", name)
 		}
-	}()
-	f.AddAgent(Agent{ID: "agent_b", Tools: json.RawMessage(`{"not":"array"}`)})
+	}
+	f.mu.Lock()
+	_, seeded := f.agents["agent_b"]
+	f.mu.Unlock()
+	if seeded {
+		t.Errorf("a rejected agent was seeded")
+	}
 }

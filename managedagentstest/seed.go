@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -62,16 +63,21 @@ func (f *Fake) seedDefaults() {
 }
 
 // AddAgent seeds an agent version, replacing one with the same ID and
-// version. It panics if a.ID is empty or if Tools, MCPServers or Skills is
-// set but not a JSON array: seeding is test set-up, and such a mistake should
-// stop the test at once.
-func (f *Fake) AddAgent(a Agent) {
+// version. It returns an error, and seeds nothing, if a.ID is empty or if
+// Tools, MCPServers or Skills is set but not a JSON array.
+func (f *Fake) AddAgent(a Agent) error {
 	if a.ID == "" {
-		panic("managedagentstest: AddAgent: empty agent ID")
+		return errors.New("managedagentstest: AddAgent: empty agent ID")
 	}
-	a.Tools = mustArray("Tools", a.Tools)
-	a.MCPServers = mustArray("MCPServers", a.MCPServers)
-	a.Skills = mustArray("Skills", a.Skills)
+	var err error
+	for _, list := range []struct {
+		name string
+		raw  *json.RawMessage
+	}{{"Tools", &a.Tools}, {"MCPServers", &a.MCPServers}, {"Skills", &a.Skills}} {
+		if *list.raw, err = jsonArray(list.name, *list.raw); err != nil {
+			return err
+		}
+	}
 	if a.Model.ID == "" {
 		a.Model.ID = DefaultModel
 	}
@@ -97,21 +103,22 @@ func (f *Fake) AddAgent(a Agent) {
 		versions = slices.Insert(versions, i, a)
 	}
 	f.agents[a.ID] = versions
+	return nil
 }
 
-// mustArray returns raw compacted, "[]" for nil, and panics when raw is not a
-// JSON array.
-func mustArray(field string, raw json.RawMessage) json.RawMessage {
+// jsonArray returns raw compacted, "[]" for nil, and an error when raw is
+// not a JSON array.
+func jsonArray(field string, raw json.RawMessage) (json.RawMessage, error) {
 	if raw == nil {
-		return json.RawMessage("[]")
+		return json.RawMessage("[]"), nil
 	}
 	var v []json.RawMessage
 	if err := json.Unmarshal(raw, &v); err != nil || v == nil {
-		panic(fmt.Sprintf("managedagentstest: AddAgent: %s is not a JSON array: %s", field, raw))
+		return nil, fmt.Errorf("managedagentstest: AddAgent: %s is not a JSON array", field)
 	}
 	var buf bytes.Buffer
 	_ = json.Compact(&buf, raw) // valid: it just unmarshalled
-	return buf.Bytes()
+	return buf.Bytes(), nil
 }
 
 // AddEnvironment seeds an environment. selfHosted marks a self-hosted
