@@ -111,6 +111,11 @@ func TestStreamFixtures(t *testing.T) {
 		{"deleted.sse", []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "session.deleted sevt_01nXHKGE7pCM7qcrnBCDqYHpfr"}},
 		{"terminated.sse", []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "session.status_terminated sevt_01term"}},
 		{"error_frame.sse", []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "stream error overloaded_error"}},
+		{"large_frame.sse", []string{ // a 1.2 MiB frame
+			"agent.tool_result sevt_01LargeToolResult000000001",
+			"session.status_idle sevt_01e55pZv4rcs88kYdAGbygVDcr",
+			dropped,
+		}},
 		{"cut_mid_frame.sse", []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "error managedagents: event stream dropped: unexpected EOF"}},
 	}
 	for _, tt := range tests {
@@ -154,7 +159,8 @@ func TestStreamErrorFrameIsTyped(t *testing.T) {
 	}
 }
 
-// TestStreamLargeFrame: a frame over 1 MiB decodes whole.
+// TestStreamLargeFrame: a frame over 1 MiB decodes whole (built here at
+// 2 MiB; the large_frame.sse fixture is 1.2 MiB).
 func TestStreamLargeFrame(t *testing.T) {
 	text := strings.Repeat("0123456789abcdef", 1<<17) // 2 MiB
 	body := fmt.Sprintf("event: agent.message\ndata: {\"type\":\"agent.message\",\"id\":\"sevt_big\",\"content\":[{\"type\":\"text\",\"text\":%q}],\"processed_at\":\"2026-11-26T10:15:06.512Z\"}\n\n", text)
