@@ -313,6 +313,7 @@ type DecodeError struct {
 	Err error
 }
 
+// Error names what failed to decode and why; it never includes the bytes.
 func (e *DecodeError) Error() string {
 	what := e.What
 	if e.EventType != "" {
@@ -321,6 +322,7 @@ func (e *DecodeError) Error() string {
 	return fmt.Sprintf("managedagents: decoding %s: %v", what, e.Err)
 }
 
+// Unwrap returns the encoding/json error.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // invalidParams returns an error wrapping ErrInvalidParams.
@@ -347,6 +349,7 @@ type StreamError struct {
 	Raw []byte
 }
 
+// Error returns a one-line description: type, code, message and request ID.
 func (e *StreamError) Error() string {
 	return describeError("managedagents: stream error: ", e.Type, e.ErrorCode, e.Message, e.RequestID)
 }
