@@ -5,9 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
-	"strings"
-	"time"
 )
 
 // GET /v1/sessions/{session_id}/events (reference §2.8).
@@ -42,29 +39,17 @@ const defaultEventsLimit = 1000
 
 // eventsQuery is the parsed query of the history endpoint.
 type eventsQuery struct {
-	limit     int
-	order     string
-	types     map[string]bool // empty: any
-	createdAt map[string]time.Time
-	cursor    *cursor
+	pageQuery
+	types map[string]bool // empty: any
 }
 
 // parseEventsQuery reads and validates the history query. Unknown
 // parameters are ignored.
 func parseEventsQuery(q url.Values) (eventsQuery, *apiError) {
-	eq := eventsQuery{limit: defaultEventsLimit, order: "asc", types: map[string]bool{}, createdAt: map[string]time.Time{}}
-	if q.Has("limit") {
-		n, err := strconv.Atoi(q.Get("limit"))
-		if err != nil || n < 1 || n > maxPageSize {
-			return eq, errInvalid("limit: expected an integer from 1 to %d, got %q", maxPageSize, q.Get("limit"))
-		}
-		eq.limit = n
-	}
-	if q.Has("order") {
-		eq.order = q.Get("order")
-		if eq.order != "asc" && eq.order != "desc" {
-			return eq, errInvalid("order: expected asc or desc, got %q", eq.order)
-		}
+	eq := eventsQuery{types: map[string]bool{}}
+	var err *apiError
+	if eq.pageQuery, err = parsePageQuery(q, defaultEventsLimit, "asc", true); err != nil {
+		return eq, err
 	}
 	// url.Values has already decoded types%5B%5D; the bare repeated form is
 	// accepted too.
@@ -73,33 +58,6 @@ func parseEventsQuery(q url.Values) (eventsQuery, *apiError) {
 			return eq, errInvalid("types[]: unknown event type %q", typ)
 		}
 		eq.types[typ] = true
-	}
-	for _, op := range []string{"gt", "gte", "lt", "lte"} {
-		name := "created_at[" + op + "]"
-		if !q.Has(name) {
-			continue
-		}
-		// An unescaped "+" in an offset arrives as a space; read it back.
-		t, err := time.Parse(time.RFC3339Nano, strings.ReplaceAll(q.Get(name), " ", "+"))
-		if err != nil {
-			return eq, errInvalid("%s: %q is not an RFC 3339 date-time", name, q.Get(name))
-		}
-		eq.createdAt[op] = t
-	}
-	if page := q.Get("page"); page != "" {
-		c, err := decodeCursor(page)
-		if err != nil {
-			return eq, err
-		}
-		if c.Dir != "next" {
-			return eq, errInvalid("page: invalid page cursor")
-		}
-		// An absent order means asc, so a cursor made under desc needs
-		// order=desc again.
-		if c.Order != eq.order {
-			return eq, errInvalid("page: the cursor was produced with order=%s and cannot be used with order=%s", c.Order, eq.order)
-		}
-		eq.cursor = &c
 	}
 	return eq, nil
 }
@@ -110,13 +68,7 @@ func (eq *eventsQuery) matches(ev event) bool {
 	if len(eq.types) > 0 && !eq.types[ev.typ] {
 		return false
 	}
-	for op, t := range eq.createdAt {
-		c := ev.processedAt.Compare(t)
-		if (op == "gt" && c <= 0) || (op == "gte" && c < 0) || (op == "lt" && c >= 0) || (op == "lte" && c > 0) {
-			return false
-		}
-	}
-	return true
+	return eq.inBounds(ev.processedAt)
 }
 
 // eventsPage is the history response: no prev_page.

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -18,12 +17,9 @@ type listQuery struct {
 	agentVersion    int64 // 0: any; honoured only with agentID
 	deploymentID    string
 	memoryStoreID   string
-	createdAt       map[string]time.Time // "gt", "gte", "lt", "lte"
 	includeArchived bool
 	statuses        map[string]bool // empty: any
-	limit           int
-	order           string // "asc" or "desc"
-	cursor          *cursor
+	pageQuery
 }
 
 // parseListQuery reads and validates the list query. Unknown parameters
@@ -33,10 +29,11 @@ func parseListQuery(q url.Values, defaultLimit int) (listQuery, *apiError) {
 		agentID:       q.Get("agent_id"),
 		deploymentID:  q.Get("deployment_id"),
 		memoryStoreID: q.Get("memory_store_id"),
-		createdAt:     map[string]time.Time{},
 		statuses:      map[string]bool{},
-		limit:         defaultLimit,
-		order:         "desc",
+	}
+	var err *apiError
+	if lq.pageQuery, err = parsePageQuery(q, defaultLimit, "desc", false); err != nil {
+		return lq, err
 	}
 	if q.Has("agent_version") {
 		v, err := strconv.ParseInt(q.Get("agent_version"), 10, 64)
@@ -46,18 +43,6 @@ func parseListQuery(q url.Values, defaultLimit int) (listQuery, *apiError) {
 		if lq.agentID != "" { // honoured only together with agent_id
 			lq.agentVersion = v
 		}
-	}
-	for _, op := range []string{"gt", "gte", "lt", "lte"} {
-		name := "created_at[" + op + "]"
-		if !q.Has(name) {
-			continue
-		}
-		// An unescaped "+" in an offset arrives as a space; read it back.
-		t, err := time.Parse(time.RFC3339Nano, strings.ReplaceAll(q.Get(name), " ", "+"))
-		if err != nil {
-			return lq, errInvalid("%s: %q is not an RFC 3339 date-time", name, q.Get(name))
-		}
-		lq.createdAt[op] = t
 	}
 	if q.Has("include_archived") {
 		switch v := q.Get("include_archived"); v {
@@ -75,32 +60,6 @@ func parseListQuery(q url.Values, defaultLimit int) (listQuery, *apiError) {
 			return lq, errInvalid("statuses[]: unknown status %q; expected idle, running, rescheduling or terminated", st)
 		}
 		lq.statuses[st] = true
-	}
-	if q.Has("limit") {
-		n, err := strconv.Atoi(q.Get("limit"))
-		if err != nil || n < 1 || n > maxPageSize {
-			return lq, errInvalid("limit: expected an integer from 1 to %d, got %q", maxPageSize, q.Get("limit"))
-		}
-		lq.limit = n
-	}
-	if q.Has("order") {
-		lq.order = q.Get("order")
-		if lq.order != "asc" && lq.order != "desc" {
-			return lq, errInvalid("order: expected asc or desc, got %q", lq.order)
-		}
-	}
-	if page := q.Get("page"); page != "" {
-		c, err := decodeCursor(page)
-		if err != nil {
-			return lq, err
-		}
-		// A cursor only makes sense in the order it was made for. An absent
-		// order means the default (desc), so a client that forgets to resend
-		// order=asc with the cursor is told so rather than silently served.
-		if c.Order != lq.order {
-			return lq, errInvalid("page: the cursor was produced with order=%s and cannot be used with order=%s", c.Order, lq.order)
-		}
-		lq.cursor = &c
 	}
 	return lq, nil
 }
@@ -125,13 +84,7 @@ func (lq *listQuery) matches(s *session) bool {
 	}) {
 		return false
 	}
-	for op, t := range lq.createdAt {
-		c := s.createdAt.Compare(t)
-		if (op == "gt" && c <= 0) || (op == "gte" && c < 0) || (op == "lt" && c >= 0) || (op == "lte" && c > 0) {
-			return false
-		}
-	}
-	return true
+	return lq.inBounds(s.createdAt)
 }
 
 // compareKeys orders sessions by created_at, then ID, ascending. IDs are
