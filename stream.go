@@ -12,23 +12,33 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/launchdarkly/eventsource"
 )
 
-// Stream defaults (reference §5.7, §5.8).
+// Stream defaults.
 const (
 	// DefaultStreamIdleTimeout is how long a stream may stay silent (no
 	// event, no heartbeat) before it is treated as dead and reconnected.
 	DefaultStreamIdleTimeout = 90 * time.Second
-	// DefaultDedupeWindow bounds how many event IDs a resuming stream
-	// remembers to drop duplicates.
-	DefaultDedupeWindow = 10_000
+	// DefaultStreamConnectTimeout is how long a (re)connect may wait for
+	// the response headers.
+	DefaultStreamConnectTimeout = 30 * time.Second
+	// DefaultStreamHistoryTimeout is how long reading one history page
+	// may take while a stream resumes.
+	DefaultStreamHistoryTimeout = 60 * time.Second
+	// DefaultDedupeWindow bounds how many recently delivered events a
+	// resuming stream remembers (16 bytes each) to drop the copies that a
+	// history read returns again.
+	DefaultDedupeWindow = 1024
 
 	defaultReconnectMin = 500 * time.Millisecond
 	defaultReconnectMax = 10 * time.Second
 	// healthyAfter: a connection that lived this long resets the backoff.
 	healthyAfter = 5 * time.Second
+	// resumeMargin is how far before the newest delivered event a resume
+	// reads the history again, so that an event processed at the same
+	// instant, or stamped a little earlier by another worker's clock, is
+	// not missed.
+	resumeMargin = 5 * time.Second
 )
 
 // StreamParams configures Events.Stream. The zero value follows the session
@@ -48,12 +58,27 @@ type StreamParams struct {
 	// IdleTimeout is how long the stream may stay silent before it is
 	// reconnected (heartbeats count); zero means DefaultStreamIdleTimeout.
 	IdleTimeout time.Duration
+	// ConnectTimeout is how long opening a connection may wait for the
+	// response headers; zero means DefaultStreamConnectTimeout. When it
+	// passes on a reconnect, the attempt is abandoned and retried with
+	// backoff; when it passes while Events.Stream opens the stream,
+	// Events.Stream returns an error.
+	ConnectTimeout time.Duration
+	// HistoryTimeout is how long reading one page of the history may take
+	// while the stream resumes; zero means DefaultStreamHistoryTimeout.
+	// When it passes, the stream reconnects and reads the history again.
+	HistoryTimeout time.Duration
+	// MaxFrameBytes bounds the data of one event frame; zero means
+	// DefaultMaxFrameBytes. A larger frame ends its connection with a
+	// *FrameTooLargeError: a resuming stream reconnects and reads the event
+	// from the history, a stream with NoResume ends with that error.
+	MaxFrameBytes int
 	// ReconnectMin and ReconnectMax bound the wait between reconnects: it
 	// starts at min, doubles up to max, with jitter, and is reset after a
 	// connection stayed up for 5 s. Zero means 0.5 s and 10 s.
 	ReconnectMin, ReconnectMax time.Duration
-	// DedupeWindow is how many event IDs are remembered to drop duplicates;
-	// zero means DefaultDedupeWindow.
+	// DedupeWindow is how many recently delivered events are remembered to
+	// drop duplicates; zero means DefaultDedupeWindow.
 	DedupeWindow int
 }
 
@@ -66,6 +91,12 @@ func (p *StreamParams) validate() error {
 	switch {
 	case p.IdleTimeout < 0:
 		return invalidParams("IdleTimeout %v is negative", p.IdleTimeout)
+	case p.ConnectTimeout < 0:
+		return invalidParams("ConnectTimeout %v is negative", p.ConnectTimeout)
+	case p.HistoryTimeout < 0:
+		return invalidParams("HistoryTimeout %v is negative", p.HistoryTimeout)
+	case p.MaxFrameBytes < 0:
+		return invalidParams("MaxFrameBytes %d is negative", p.MaxFrameBytes)
 	case p.ReconnectMin < 0 || p.ReconnectMax < 0:
 		return invalidParams("negative reconnect wait")
 	case p.ReconnectMax != 0 && p.ReconnectMin > p.ReconnectMax:
@@ -79,6 +110,15 @@ func (p *StreamParams) validate() error {
 func (p *StreamParams) setDefaults() {
 	if p.IdleTimeout == 0 {
 		p.IdleTimeout = DefaultStreamIdleTimeout
+	}
+	if p.ConnectTimeout == 0 {
+		p.ConnectTimeout = DefaultStreamConnectTimeout
+	}
+	if p.HistoryTimeout == 0 {
+		p.HistoryTimeout = DefaultStreamHistoryTimeout
+	}
+	if p.MaxFrameBytes == 0 {
+		p.MaxFrameBytes = DefaultMaxFrameBytes
 	}
 	if p.ReconnectMin == 0 {
 		p.ReconnectMin = defaultReconnectMin
@@ -110,20 +150,28 @@ type Stream struct {
 	resp *http.Response // the open connection, nil between connections
 
 	// Resume state, touched only by the goroutine ranging over Events.
-	seen          *seenSet
-	lastProcessed time.Time // processed_at of the newest persisted event delivered
-	reconnects    atomic.Int64
+	seen       deliveredSet
+	reconnects atomic.Int64
 }
 
 // Stream opens the session's live event stream. It returns once the server
 // has answered 200, so events sent after it returns cannot be missed; a
 // failure to connect (an unknown session, bad credentials) is an *APIError
-// here, not later.
+// here, not later, and so is a server that sends no response headers
+// within StreamParams.ConnectTimeout.
 //
 // By default the stream resumes: after a dropped or silent connection it
 // reconnects with backoff, reads the history to fill the gap, and yields
 // every persisted event exactly once, in order. It ends on session.deleted,
 // session.status_terminated, the end of ctx, or Close.
+//
+// A resuming stream remembers the IDs of recently delivered events (an
+// 8-byte hash each, at most StreamParams.DedupeWindow of them, within
+// 5 s of processing time of the newest), and after a reconnect reads the
+// history from 5 s before the newest event it delivered: a reconnect
+// costs one history page however long the session has run. Events are
+// told apart by ID only; a live event is never dropped because of its
+// timestamp.
 func (s *EventsService) Stream(ctx context.Context, sessionID string, params StreamParams) (*Stream, error) {
 	if ctx == nil {
 		return nil, invalidParams("nil context")
@@ -147,7 +195,7 @@ func (s *EventsService) Stream(ctx context.Context, sessionID string, params Str
 		query:     q,
 		params:    params,
 		parent:    ctx,
-		seen:      newSeenSet(params.DedupeWindow),
+		seen:      deliveredSet{max: params.DedupeWindow},
 	}
 	st.ctx, st.cancel = context.WithCancel(ctx)
 	if !params.NoResume && !params.FromStart {
@@ -158,7 +206,7 @@ func (s *EventsService) Stream(ctx context.Context, sessionID string, params Str
 			return nil, err
 		}
 	}
-	resp, err := s.client.openStream(st.ctx, st.path, st.query)
+	resp, err := st.connect()
 	if err != nil {
 		st.cancel()
 		return nil, err
@@ -167,14 +215,19 @@ func (s *EventsService) Stream(ctx context.Context, sessionID string, params Str
 	return st, nil
 }
 
-// markStart records the newest event already in the history as delivered.
+// markStart records the newest event already in the history as delivered,
+// and the history before it as not to be replayed.
 func (st *Stream) markStart() error {
-	page, err := st.events.List(st.ctx, st.sessionID, EventListParams{Order: OrderDesc, Limit: 1})
+	page, err := st.historyPage(EventListParams{Order: OrderDesc, Limit: 1})
 	if err != nil {
 		return err
 	}
 	if len(page.Data) > 0 {
-		st.markDelivered(page.Data[0])
+		ev := page.Data[0]
+		st.seen.add(ev)
+		if at, ok := ev.EventProcessedAt(); ok {
+			st.seen.floor = at
+		}
 	}
 	return nil
 }
@@ -289,27 +342,16 @@ func (st *Stream) reportEnd(yield func(Event, error) bool) {
 	}
 }
 
-// read decodes one connection's frames. It always closes the body and
-// drains the decoder, so that the decoder's reading goroutine ends too.
+// read decodes one connection's frames, on the caller's goroutine, and
+// closes the body when it is done.
 func (st *Stream) read(resp *http.Response, yield func(Event, error) bool) (outcome, error) {
 	body := watchIdle(resp.Body, st.params.IdleTimeout)
-	dec := eventsource.NewDecoder(body)
-	finished := false // the decoder has reported the end of its input
-	defer func() {
-		body.Close()
-		for !finished {
-			// After Close the decoder's goroutine still delivers the lines
-			// it had buffered, then an error; receiving them all lets that
-			// goroutine exit.
-			frame, _ := dec.Decode()
-			finished = frame == nil
-		}
-	}()
+	defer body.Close()
+	frames := newSSEReader(body, st.params.MaxFrameBytes)
 	requestID := resp.Header.Get("request-id")
 	for {
-		frame, err := dec.Decode()
-		if frame == nil {
-			finished = true
+		frame, err := frames.next()
+		if err != nil {
 			if st.ctx.Err() != nil {
 				st.reportEnd(yield)
 				return stopStream, nil
@@ -319,32 +361,35 @@ func (st *Stream) read(resp *http.Response, yield func(Event, error) bool) (outc
 			}
 			return connLost, err
 		}
-		name, data := frame.Event(), frame.Data()
-		switch {
-		case name == "ping":
+		switch frame.event {
+		case "ping":
 			continue
-		case name == "error":
-			se := newStreamError([]byte(data), requestID)
+		case "error":
+			se := newStreamError(frame.data, requestID)
 			if se.Temporary() && !st.params.NoResume {
 				return connLost, se
 			}
 			yield(nil, se)
 			return stopStream, nil
-		case data == "":
+		}
+		if len(frame.data) == 0 {
 			continue
 		}
-		ev, err := decodeEvent([]byte(data), name)
+		ev, err := decodeEvent(frame.data, frame.event)
 		if err != nil {
 			var de *DecodeError
 			if errors.As(err, &de) && de.EventType == "" {
-				de.EventType = name
+				de.EventType = frame.event
 			}
 			if !yield(nil, err) {
 				return stopStream, nil
 			}
 			continue
 		}
-		if !st.deliver(ev, yield) || endsStream(ev) {
+		if _, unknown := ev.(*UnknownEvent); unknown && ev.EventType() == "ping" {
+			continue // a heartbeat sent as data only
+		}
+		if !st.deliver(ev, yield, true) || endsStream(ev) {
 			return stopStream, nil
 		}
 	}
@@ -357,6 +402,56 @@ func endsStream(ev Event) bool {
 	return t == EventSessionDeleted || t == EventSessionStatusTerminated
 }
 
+// errNoHeaders reports a connection that got no response headers in time.
+type errNoHeaders struct {
+	path string
+	d    time.Duration
+}
+
+func (e *errNoHeaders) Error() string {
+	return fmt.Sprintf("managedagents: GET %s: no response headers within %v", e.path, e.d)
+}
+
+// Unwrap lets errors.Is(err, context.DeadlineExceeded) match.
+func (e *errNoHeaders) Unwrap() error { return context.DeadlineExceeded }
+
+// connect opens one connection, abandoning it when no response headers
+// arrive within ConnectTimeout. The body it returns holds a context of its
+// own, released when the body is closed.
+func (st *Stream) connect() (*http.Response, error) {
+	ctx, cancel := context.WithCancel(st.ctx)
+	timer := time.AfterFunc(st.params.ConnectTimeout, cancel)
+	resp, err := st.events.client.openStream(ctx, st.path, st.query)
+	if !timer.Stop() {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		cancel()
+		if st.ctx.Err() != nil {
+			return nil, st.ctx.Err()
+		}
+		return nil, &errNoHeaders{path: st.path, d: st.params.ConnectTimeout}
+	}
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelOnClose releases a connection's context with its body.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
 // reconnect waits and opens a new connection. It returns nil when the
 // stream ended instead.
 func (st *Stream) reconnect(yield func(Event, error) bool, failures *int) *http.Response {
@@ -366,7 +461,7 @@ func (st *Stream) reconnect(yield func(Event, error) bool, failures *int) *http.
 			return nil
 		}
 		*failures++
-		resp, err := st.events.client.openStream(st.ctx, st.path, st.query)
+		resp, err := st.connect()
 		if err != nil {
 			if st.ctx.Err() != nil {
 				st.reportEnd(yield)
@@ -429,12 +524,30 @@ func (st *Stream) sleep(d time.Duration) bool {
 	}
 }
 
+// historyPage reads one history page within HistoryTimeout.
+func (st *Stream) historyPage(params EventListParams) (*EventPage, error) {
+	ctx, cancel := context.WithTimeout(st.ctx, st.params.HistoryTimeout)
+	defer cancel()
+	page, err := st.events.List(ctx, st.sessionID, params)
+	if err != nil && st.ctx.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("managedagents: reading the history: no page within %v: %w", st.params.HistoryTimeout, err)
+	}
+	return page, err
+}
+
 // fillFromHistory yields the persisted events the stream has not delivered
-// yet: those processed at or after the newest one delivered. A terminal
-// event in the history ends the stream even if it was delivered before.
+// yet, reading the history from a little before the newest one delivered.
+// Any failure to read a page (an error status, a timeout, a body that is
+// cut off, empty or not JSON) leaves the gap unfilled: the stream then
+// reconnects and reads it again. A terminal event in the history ends the
+// stream even if it was delivered before.
 func (st *Stream) fillFromHistory(yield func(Event, error) bool) outcome {
-	params := EventListParams{Order: OrderAsc, CreatedAtOrAfter: st.lastProcessed}
-	for ev, err := range st.events.All(st.ctx, st.sessionID, params) {
+	params := EventListParams{Order: OrderAsc, CreatedAtOrAfter: st.seen.resumeFrom()}
+	for {
+		page, err := st.historyPage(params)
+		if err == nil && page.NextPage != "" && page.NextPage == params.Page {
+			err = fmt.Errorf("managedagents: reading the history: the server returned cursor %q again", page.NextPage)
+		}
 		if err != nil {
 			if st.ctx.Err() != nil {
 				st.reportEnd(yield)
@@ -444,51 +557,35 @@ func (st *Stream) fillFromHistory(yield func(Event, error) bool) outcome {
 				yield(nil, err)
 				return stopStream
 			}
-			// A transient failure: reconnect and read it again, so that
-			// no gap is left unfilled.
 			st.events.client.logDebug("managedagents: reading the history failed", "session", st.sessionID, "error", err)
 			return connLost
 		}
-		if !st.deliver(ev, yield) || endsStream(ev) {
-			return stopStream
+		for _, ev := range page.Data {
+			if !st.deliver(ev, yield, false) || endsStream(ev) {
+				return stopStream
+			}
 		}
+		if page.NextPage == "" {
+			return goOn
+		}
+		params.Page = page.NextPage
 	}
-	return goOn
 }
 
-// deliver yields ev unless it was delivered already, and records it.
-func (st *Stream) deliver(ev Event, yield func(Event, error) bool) bool {
+// deliver yields ev unless it was delivered already, and records it. live
+// says ev came from the stream rather than the history: only a history
+// event can be known as delivered by its timestamp.
+func (st *Stream) deliver(ev Event, yield func(Event, error) bool, live bool) bool {
 	if st.params.NoResume || ev.EventID() == "" {
 		// Previews have no ID; an interrupt may have an empty one. Neither
 		// can be deduplicated.
 		return yield(ev, nil)
 	}
-	if st.alreadyDelivered(ev) {
+	if st.seen.delivered(ev, live) {
 		return true
 	}
-	st.markDelivered(ev)
+	st.seen.add(ev)
 	return yield(ev, nil)
-}
-
-// alreadyDelivered: an event processed before the newest one delivered was
-// delivered (history is ordered by processed_at); events at the same
-// instant, and queued copies, are checked by ID. A processed copy of an
-// event first seen queued counts as new: it is delivered as an update.
-func (st *Stream) alreadyDelivered(ev Event) bool {
-	at, processed := ev.EventProcessedAt()
-	if processed && at.Before(st.lastProcessed) {
-		return true
-	}
-	wasProcessed, seen := st.seen.get(ev.EventID())
-	return seen && (wasProcessed || !processed)
-}
-
-func (st *Stream) markDelivered(ev Event) {
-	at, processed := ev.EventProcessedAt()
-	st.seen.put(ev.EventID(), processed)
-	if processed && at.After(st.lastProcessed) {
-		st.lastProcessed = at
-	}
 }
 
 // idleBody is the read-idle watchdog: it closes the body when no bytes have
@@ -521,37 +618,4 @@ func (b *idleBody) Read(p []byte) (int, error) {
 func (b *idleBody) Close() error {
 	b.timer.Stop()
 	return b.body.Close()
-}
-
-// seenSet remembers the last max event IDs, with whether each was seen
-// processed. The bound keeps a long-lived stream's memory flat.
-type seenSet struct {
-	ids   map[string]bool
-	order []string // a ring of the remembered IDs, oldest at next
-	next  int
-	max   int
-}
-
-func newSeenSet(n int) *seenSet {
-	return &seenSet{ids: map[string]bool{}, max: n} // grows as IDs come
-}
-
-func (s *seenSet) get(id string) (processed, ok bool) {
-	processed, ok = s.ids[id]
-	return processed, ok
-}
-
-func (s *seenSet) put(id string, processed bool) {
-	if was, ok := s.ids[id]; ok {
-		s.ids[id] = was || processed
-		return
-	}
-	if len(s.order) < s.max {
-		s.order = append(s.order, id)
-	} else {
-		delete(s.ids, s.order[s.next])
-		s.order[s.next] = id
-		s.next = (s.next + 1) % s.max
-	}
-	s.ids[id] = processed
 }

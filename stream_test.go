@@ -75,25 +75,42 @@ func TestStreamFixtures(t *testing.T) {
 	}
 	dropped := "error managedagents: event stream dropped: EOF"
 	tests := []struct {
-		fixture string
-		want    []string
+		fixture  string
+		want     []string
+		maxFrame int
 	}{
-		{"turn.sse", append(append([]string(nil), turn...), dropped)},
-		{"turn_crlf.sse", append(append([]string(nil), turn...), dropped)},
-		{"multiline_comments.sse", []string{
+		{fixture: "turn.sse", want: append(append([]string(nil), turn...), dropped)},
+		{fixture: "turn_cr.sse", want: append(append([]string(nil), turn...), dropped)},
+		{fixture: "turn_bom.sse", want: append(append([]string(nil), turn...), dropped)},
+		{fixture: "over_limit.sse", maxFrame: 64 << 10, want: []string{
+			"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr",
+			"error managedagents: event stream dropped: managedagents: event stream frame exceeds MaxFrameBytes (65536 bytes)",
+		}},
+		{fixture: "over_limit.sse", want: []string{ // within the default limit
+			"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr",
+			"agent.tool_result sevt_01OverLimitToolResult00001",
+			"session.status_idle sevt_01e55pZv4rcs88kYdAGbygVDcr",
+			dropped,
+		}},
+		{fixture: "endless_line.sse", maxFrame: 64 << 10, want: []string{
+			"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr",
+			"error managedagents: event stream dropped: managedagents: event stream frame exceeds MaxFrameBytes (65536 bytes)",
+		}},
+		{fixture: "turn_crlf.sse", want: append(append([]string(nil), turn...), dropped)},
+		{fixture: "multiline_comments.sse", want: []string{
 			"agent.message sevt_01sjN7JVAX0pzpGarBa6yiKwia",
 			"session.status_idle sevt_01e55pZv4rcs88kYdAGbygVDcr",
 			dropped,
 		}},
-		{"odd_frames.sse", []string{
+		{fixture: "odd_frames.sse", want: []string{
 			"agent.thinking sevt_01yQeCo42kEsJ5xEy6RHXiwQAQ", // data without an event line
 			"span.model_request_start sevt_01N65R6PxPgGu2pXc7R5dJwihz",
 			"decode error agent.message", // invalid JSON: reported, and the stream goes on
 			"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr",
 			dropped,
 		}},
-		{"unknown_type.sse", []string{"session.checkpoint_created sevt_01rZ6y0eJYYWNB3GyY7v4SZ4ei", dropped}},
-		{"previews.sse", []string{
+		{fixture: "unknown_type.sse", want: []string{"session.checkpoint_created sevt_01rZ6y0eJYYWNB3GyY7v4SZ4ei", dropped}},
+		{fixture: "previews.sse", want: []string{
 			"span.model_request_start sevt_01VQiwXo9VBpbjHhucsYXVvpfH",
 			"event_start ", "agent.thinking sevt_01MxFw5HzWFrXehkRN1ZxMBZDP",
 			"event_start ", "event_delta ", "event_delta ", "event_delta ",
@@ -101,29 +118,29 @@ func TestStreamFixtures(t *testing.T) {
 			"span.model_request_end sevt_01oZWt15JESnFKkfQYdbPVqdNP",
 			dropped,
 		}},
-		{"turn_endings.sse", []string{
+		{fixture: "turn_endings.sse", want: []string{
 			"session.status_idle sevt_01m399ueK5F7drTggthEsbRWWK",
 			"session.error sevt_01yfVKeh3hq6rDiDGk5AFBd4A0",
 			"session.status_idle sevt_01TWngYJ2EJoJnyX4mEGttifku",
 			"session.status_idle sevt_01CV7cEj9Hv943AtKgqveJW7Xn",
 			dropped,
 		}},
-		{"deleted.sse", []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "session.deleted sevt_01nXHKGE7pCM7qcrnBCDqYHpfr"}},
-		{"terminated.sse", []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "session.status_terminated sevt_01term"}},
-		{"error_frame.sse", []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "stream error overloaded_error"}},
-		{"large_frame.sse", []string{ // a 1.2 MiB frame
+		{fixture: "deleted.sse", want: []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "session.deleted sevt_01nXHKGE7pCM7qcrnBCDqYHpfr"}},
+		{fixture: "terminated.sse", want: []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "session.status_terminated sevt_01term"}},
+		{fixture: "error_frame.sse", want: []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "stream error overloaded_error"}},
+		{fixture: "large_frame.sse", want: []string{ // a 1.2 MiB frame
 			"agent.tool_result sevt_01LargeToolResult000000001",
 			"session.status_idle sevt_01e55pZv4rcs88kYdAGbygVDcr",
 			dropped,
 		}},
-		{"cut_mid_frame.sse", []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "error managedagents: event stream dropped: unexpected EOF"}},
+		{fixture: "cut_mid_frame.sse", want: []string{"session.status_running sevt_01dCojncTEWfHuy0ruAnVNH9Dr", "error managedagents: event stream dropped: unexpected EOF"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.fixture, func(t *testing.T) {
+		t.Run(fmt.Sprint(tt.fixture, "/", tt.maxFrame), func(t *testing.T) {
 			checkLeaks(t)
 			srv := newScriptServer(t, sseStep(readFixture(t, "sse/"+tt.fixture)))
 			c := newTestClient(t, srv.URL)
-			st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+			st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true, MaxFrameBytes: tt.maxFrame})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -532,25 +549,6 @@ func TestStreamResume(t *testing.T) {
 				t.Errorf("reconnects = %d, want %d", st.Reconnects(), tt.reconnects)
 			}
 		})
-	}
-}
-
-func TestSeenSetBound(t *testing.T) {
-	s := newSeenSet(3)
-	for i := range 10 {
-		s.put(fmt.Sprint(i), true)
-	}
-	if len(s.ids) != 3 || len(s.order) != 3 {
-		t.Fatalf("remembered %d IDs, want 3", len(s.ids))
-	}
-	for i, want := range []bool{false, false, false, false, false, false, false, true, true, true} {
-		if _, ok := s.get(fmt.Sprint(i)); ok != want {
-			t.Errorf("id %d remembered = %v, want %v", i, ok, want)
-		}
-	}
-	s.put("9", false) // a queued copy never un-processes an event
-	if p, _ := s.get("9"); !p {
-		t.Errorf("processed flag lost")
 	}
 }
 
