@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"slices"
 	"time"
+
+	"github.com/launchdarkly/eventsource"
 )
 
 // GET /v1/sessions/{session_id}/events/stream and its alias
@@ -317,16 +319,29 @@ func abortConnection(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// sseWriter writes SSE frames, flushing each.
+// sseWriter writes SSE frames, flushing each. Frames are encoded by
+// launchdarkly/eventsource's Encoder, a widely used implementation, so that
+// the client's own reader is tested against frames it did not write.
 type sseWriter struct {
 	w   http.ResponseWriter
 	rc  *http.ResponseController
 	buf bytes.Buffer
+	enc *eventsource.Encoder
 }
 
 func newSSEWriter(w http.ResponseWriter) *sseWriter {
-	return &sseWriter{w: w, rc: http.NewResponseController(w)}
+	sw := &sseWriter{w: w, rc: http.NewResponseController(w)}
+	sw.enc = eventsource.NewEncoder(&sw.buf, false)
+	return sw
 }
+
+// sseEvent is a frame for the Encoder: an event name and its data.
+type sseEvent struct{ name, data string }
+
+// Id is the frame's id field; the API sends none.
+func (e sseEvent) Id() string    { return "" }
+func (e sseEvent) Event() string { return e.name }
+func (e sseEvent) Data() string  { return e.data }
 
 // frame writes one event frame. data must be JSON; JSON spread over several
 // lines (possible only for raw values a script emitted) is compacted, so
@@ -339,11 +354,9 @@ func (sw *sseWriter) frame(name string, data []byte) error {
 		}
 	}
 	sw.buf.Reset()
-	sw.buf.WriteString("event: ")
-	sw.buf.WriteString(name)
-	sw.buf.WriteString("\ndata: ")
-	sw.buf.Write(data)
-	sw.buf.WriteString("\n\n")
+	if err := sw.enc.Encode(sseEvent{name, string(data)}); err != nil {
+		return err
+	}
 	return sw.write()
 }
 
@@ -352,8 +365,8 @@ func (sw *sseWriter) heartbeat(comment bool) error {
 	sw.buf.Reset()
 	if comment {
 		sw.buf.WriteString(": keepalive\n\n")
-	} else {
-		sw.buf.WriteString("event: ping\ndata: {\"type\":\"ping\"}\n\n")
+	} else if err := sw.enc.Encode(sseEvent{"ping", `{"type":"ping"}`}); err != nil {
+		return err
 	}
 	return sw.write()
 }
