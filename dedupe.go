@@ -18,20 +18,19 @@ import (
 // history events are judged by time: a live event is delivered unless its
 // ID was delivered.
 type deliveredSet struct {
-	// entries in delivery order, oldest first. The low bit of hash is set
-	// when the copy delivered was processed (processed_at not null).
-	entries []seenEntry
-	max     int
+	// hashes and ats hold the remembered events in delivery order, oldest
+	// first: the ID's hash, whose low bit is set when the copy delivered
+	// was processed (processed_at not null), and processed_at in Unix
+	// nanoseconds (newest's for a queued copy). Hashes sit apart from
+	// times so that a lookup scans 8 bytes an entry.
+	hashes []uint64
+	ats    []int64
+	max    int
 	// newest is the processed_at of the newest persisted event delivered.
 	newest time.Time
 	// floor: history events processed before it were delivered, or came
 	// before the stream opened.
 	floor time.Time
-}
-
-type seenEntry struct {
-	hash uint64
-	at   int64 // processed_at in Unix nanoseconds; for a queued copy, newest's
 }
 
 const processedBit = 1
@@ -58,64 +57,66 @@ func (s *deliveredSet) resumeFrom() time.Time {
 	return from
 }
 
-// delivered reports whether ev, or a copy that makes it stale, was already
-// delivered. A processed copy of an event delivered while queued counts as
-// new: it is delivered as an update.
-func (s *deliveredSet) delivered(ev Event, live bool) bool {
+// find returns the index of the entry with hash h, or -1.
+func (s *deliveredSet) find(h uint64) int {
+	for i := len(s.hashes) - 1; i >= 0; i-- {
+		if s.hashes[i]&^processedBit == h {
+			return i
+		}
+	}
+	return -1
+}
+
+// check reports whether ev, or a copy that makes it stale, was already
+// delivered, and records it as delivered when it was not. A processed copy
+// of an event delivered while queued counts as new: it is delivered as an
+// update. live says ev came from the stream rather than the history: only
+// a history event can be known as delivered by its timestamp.
+func (s *deliveredSet) check(ev Event, live bool) (dup bool) {
 	at, processed := ev.EventProcessedAt()
 	if !live && processed && at.Before(s.floor) {
 		return true
 	}
 	h := idHash(ev.EventID())
-	for i := len(s.entries) - 1; i >= 0; i-- {
-		e := s.entries[i]
-		if e.hash&^processedBit == h {
-			return e.hash&processedBit != 0 || !processed
+	if i := s.find(h); i >= 0 {
+		if s.hashes[i]&processedBit != 0 || !processed {
+			return true
 		}
+		// The processed copy of an event delivered while queued.
+		s.hashes[i] |= processedBit
+		s.ats[i] = nanos(at)
+		s.advance(at)
+		return false
 	}
+	s.add(h, at, processed)
 	return false
 }
 
-// add records ev as delivered.
-func (s *deliveredSet) add(ev Event) {
-	at, processed := ev.EventProcessedAt()
-	if processed && at.After(s.newest) {
+func (s *deliveredSet) advance(at time.Time) {
+	if at.After(s.newest) {
 		s.newest = at
 	}
-	h := idHash(ev.EventID())
+}
+
+// add appends an entry, pruning and evicting first.
+func (s *deliveredSet) add(h uint64, at time.Time, processed bool) {
 	if processed {
 		h |= processedBit
+		s.advance(at)
 	} else {
 		at = s.newest
 	}
-	for i := len(s.entries) - 1; i >= 0; i-- {
-		if e := &s.entries[i]; e.hash&^processedBit == h&^processedBit {
-			if processed && e.hash&processedBit == 0 {
-				// The processed copy of an event delivered while queued.
-				e.hash |= processedBit
-				e.at = nanos(at)
-			}
-			return // a queued copy never un-processes an event
-		}
-	}
 	s.prune()
-	if len(s.entries) >= s.max {
-		if e := s.entries[0]; e.at >= nanos(s.resumeFrom()) {
-			if f := time.Unix(0, e.at+1); f.After(s.floor) {
+	if len(s.hashes) >= s.max {
+		if oldest := s.ats[0]; oldest >= nanos(s.resumeFrom()) {
+			if f := time.Unix(0, oldest+1); f.After(s.floor) {
 				s.floor = f
 			}
 		}
-		s.entries = s.entries[1:]
+		s.drop(1)
 	}
-	s.entries = append(s.entries, seenEntry{hash: h, at: nanos(at)})
-}
-
-// nanos is t in Unix nanoseconds, and the lowest value for the zero time.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return math.MinInt64
-	}
-	return t.UnixNano()
+	s.hashes = append(s.hashes, h)
+	s.ats = append(s.ats, nanos(at))
 }
 
 // prune drops the oldest entries that no history read can return again.
@@ -125,10 +126,31 @@ func (s *deliveredSet) prune() {
 	}
 	from := nanos(s.resumeFrom())
 	n := 0
-	for n < len(s.entries) && s.entries[n].at < from {
+	for n < len(s.ats) && s.ats[n] < from {
 		n++
 	}
-	if n > 0 {
-		s.entries = s.entries[n:]
+	s.drop(n)
+}
+
+// drop forgets the n oldest entries. Once the room left ahead of the
+// entries is under the bound, they move to new slices of twice the bound:
+// each move is paid for by as many drops, and memory stays within twice
+// the bound.
+func (s *deliveredSet) drop(n int) {
+	if n == 0 {
+		return
 	}
+	s.hashes, s.ats = s.hashes[n:], s.ats[n:]
+	if cap(s.hashes) < s.max {
+		s.hashes = append(make([]uint64, 0, 2*s.max), s.hashes...)
+		s.ats = append(make([]int64, 0, 2*s.max), s.ats...)
+	}
+}
+
+// nanos is t in Unix nanoseconds, and the lowest value for the zero time.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return math.MinInt64
+	}
+	return t.UnixNano()
 }

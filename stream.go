@@ -224,7 +224,7 @@ func (st *Stream) markStart() error {
 	}
 	if len(page.Data) > 0 {
 		ev := page.Data[0]
-		st.seen.add(ev)
+		st.seen.check(ev, true)
 		if at, ok := ev.EventProcessedAt(); ok {
 			st.seen.floor = at
 		}
@@ -581,10 +581,9 @@ func (st *Stream) deliver(ev Event, yield func(Event, error) bool, live bool) bo
 		// can be deduplicated.
 		return yield(ev, nil)
 	}
-	if st.seen.delivered(ev, live) {
+	if st.seen.check(ev, live) {
 		return true
 	}
-	st.seen.add(ev)
 	return yield(ev, nil)
 }
 
