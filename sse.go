@@ -189,6 +189,7 @@ func (d *sseReader) field(line []byte) error {
 			if len(d.data)+1+len(value) > d.max {
 				return &FrameTooLargeError{Limit: d.max}
 			}
+			d.data = appendBounded(d.data, 1+len(value), d.max)
 			d.data = append(d.data, '\n')
 			d.data = append(d.data, value...)
 		} else {
@@ -235,7 +236,7 @@ func (d *sseReader) readLine() ([]byte, error) {
 				continue
 			}
 		}
-		i := bytes.IndexAny(buf, "\r\n")
+		i := lineEnd(buf)
 		if i < 0 {
 			// No line ending buffered: gather what there is and read on.
 			if !long {
@@ -246,6 +247,7 @@ func (d *sseReader) readLine() ([]byte, error) {
 				d.long = nil
 				return nil, &FrameTooLargeError{Limit: d.max}
 			}
+			d.long = appendBounded(d.long, len(buf), d.max+lineSlack)
 			d.long = append(d.long, buf...)
 			d.r.Discard(len(buf))
 			d.partial = true
@@ -260,6 +262,7 @@ func (d *sseReader) readLine() ([]byte, error) {
 				d.long = nil
 				return nil, &FrameTooLargeError{Limit: d.max}
 			}
+			d.long = appendBounded(d.long, i, d.max+lineSlack)
 			d.long = append(d.long, line...)
 			line = d.long
 		} else if i > d.max+lineSlack {
@@ -268,4 +271,30 @@ func (d *sseReader) readLine() ([]byte, error) {
 		d.r.Discard(i + 1)
 		return line, nil
 	}
+}
+
+// appendBounded makes room in b for n more bytes, doubling its capacity
+// but never past limit, so that gathering a long line or frame copies at
+// most twice its length and never allocates much beyond the limit.
+func appendBounded(b []byte, n, limit int) []byte {
+	need := len(b) + n
+	if need <= cap(b) {
+		return b
+	}
+	c := min(max(2*cap(b), need, sseBufferSize), max(limit, need))
+	return append(make([]byte, 0, c), b...)
+}
+
+// lineEnd is the index of the first CR or LF in b, or -1. Two IndexByte
+// scans are much faster than bytes.IndexAny on long lines.
+func lineEnd(b []byte) int {
+	i := bytes.IndexByte(b, '\n')
+	limit := b
+	if i >= 0 {
+		limit = b[:i]
+	}
+	if j := bytes.IndexByte(limit, '\r'); j >= 0 {
+		return j
+	}
+	return i
 }
