@@ -78,6 +78,9 @@ type sseReader struct {
 	// lineIsLong says that the line just read is in d.long.
 	lineIsLong bool
 	lastID     string
+
+	// onData, when set, is called after each read that brought bytes.
+	onData func()
 }
 
 // longKeep is the largest long-line buffer kept between frames.
@@ -226,6 +229,9 @@ func (d *sseReader) readLine() ([]byte, error) {
 		if d.r.Buffered() == 0 {
 			if _, err := d.r.Peek(1); err != nil {
 				return nil, err
+			}
+			if d.onData != nil {
+				d.onData()
 			}
 		}
 		buf, _ := d.r.Peek(d.r.Buffered())

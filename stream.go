@@ -148,6 +148,8 @@ type Stream struct {
 
 	mu   sync.Mutex
 	resp *http.Response // the open connection, nil between connections
+	// connDone releases the open connection's context; called by endConn.
+	connDone context.CancelFunc
 
 	// Resume state, touched only by the goroutine ranging over Events.
 	seen       deliveredSet
@@ -299,7 +301,7 @@ func (st *Stream) run(yield func(Event, error) bool) {
 			out = st.fillFromHistory(yield)
 		}
 		if out == stopStream {
-			resp.Body.Close()
+			st.endConn(resp)
 			return
 		}
 		if out == goOn {
@@ -317,7 +319,7 @@ func (st *Stream) run(yield func(Event, error) bool) {
 				failures = 0
 			}
 		} else {
-			resp.Body.Close()
+			st.endConn(resp)
 		}
 		if resp = st.reconnect(yield, &failures); resp == nil {
 			return
@@ -343,11 +345,13 @@ func (st *Stream) reportEnd(yield func(Event, error) bool) {
 }
 
 // read decodes one connection's frames, on the caller's goroutine, and
-// closes the body when it is done.
+// ends the connection when it is done.
 func (st *Stream) read(resp *http.Response, yield func(Event, error) bool) (outcome, error) {
-	body := watchIdle(resp.Body, st.params.IdleTimeout)
-	defer body.Close()
-	frames := newSSEReader(body, st.params.MaxFrameBytes)
+	watch := startWatchdog(resp.Body, st.params.IdleTimeout)
+	defer st.endConn(resp)
+	defer watch.stop()
+	frames := newSSEReader(resp.Body, st.params.MaxFrameBytes)
+	frames.onData = watch.touch
 	requestID := resp.Header.Get("request-id")
 	for {
 		frame, err := frames.next()
@@ -356,7 +360,7 @@ func (st *Stream) read(resp *http.Response, yield func(Event, error) bool) (outc
 				st.reportEnd(yield)
 				return stopStream, nil
 			}
-			if body.idle.Load() {
+			if watch.fired.Load() {
 				err = fmt.Errorf("no data for %v", st.params.IdleTimeout)
 			}
 			return connLost, err
@@ -416,8 +420,8 @@ func (e *errNoHeaders) Error() string {
 func (e *errNoHeaders) Unwrap() error { return context.DeadlineExceeded }
 
 // connect opens one connection, abandoning it when no response headers
-// arrive within ConnectTimeout. The body it returns holds a context of its
-// own, released when the body is closed.
+// arrive within ConnectTimeout. The connection has a context of its own,
+// which endConn releases.
 func (st *Stream) connect() (*http.Response, error) {
 	ctx, cancel := context.WithCancel(st.ctx)
 	timer := time.AfterFunc(st.params.ConnectTimeout, cancel)
@@ -436,20 +440,17 @@ func (st *Stream) connect() (*http.Response, error) {
 		cancel()
 		return nil, err
 	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	st.connDone = cancel
 	return resp, nil
 }
 
-// cancelOnClose releases a connection's context with its body.
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelOnClose) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
+// endConn closes a connection and releases its context.
+func (st *Stream) endConn(resp *http.Response) {
+	resp.Body.Close()
+	if st.connDone != nil {
+		st.connDone()
+		st.connDone = nil
+	}
 }
 
 // reconnect waits and opens a new connection. It returns nil when the
@@ -481,7 +482,7 @@ func (st *Stream) reconnect(yield func(Event, error) bool, failures *int) *http.
 		}
 		st.mu.Unlock()
 		if closed {
-			resp.Body.Close()
+			st.endConn(resp)
 			return nil
 		}
 		st.reconnects.Add(1)
@@ -587,34 +588,26 @@ func (st *Stream) deliver(ev Event, yield func(Event, error) bool, live bool) bo
 	return yield(ev, nil)
 }
 
-// idleBody is the read-idle watchdog: it closes the body when no bytes have
-// arrived for a while (heartbeats count). Resetting a timer per read, not
-// per line, keeps it cheap.
-type idleBody struct {
-	body  io.ReadCloser
-	d     time.Duration
+// watchdog is the read-idle watchdog of one connection: it closes the
+// body when no bytes have arrived for a while (heartbeats count). The SSE
+// reader touches it each time a read brings bytes; resetting a timer per
+// read, not per line, keeps it cheap, and it adds no layer, nor stack
+// depth, to the reads themselves.
+type watchdog struct {
 	timer *time.Timer
-	idle  atomic.Bool
+	d     time.Duration
+	fired atomic.Bool
 }
 
-func watchIdle(body io.ReadCloser, d time.Duration) *idleBody {
-	b := &idleBody{body: body, d: d}
-	b.timer = time.AfterFunc(d, func() {
-		b.idle.Store(true)
+func startWatchdog(body io.Closer, d time.Duration) *watchdog {
+	w := &watchdog{d: d}
+	w.timer = time.AfterFunc(d, func() {
+		w.fired.Store(true)
 		body.Close()
 	})
-	return b
+	return w
 }
 
-func (b *idleBody) Read(p []byte) (int, error) {
-	n, err := b.body.Read(p)
-	if n > 0 {
-		b.timer.Reset(b.d)
-	}
-	return n, err
-}
+func (w *watchdog) touch() { w.timer.Reset(w.d) }
 
-func (b *idleBody) Close() error {
-	b.timer.Stop()
-	return b.body.Close()
-}
+func (w *watchdog) stop() { w.timer.Stop() }
