@@ -236,18 +236,48 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	if len(a.body) > maxResponseBody {
 		return fmt.Errorf("managedagents: %s %s: response body exceeds %d bytes", r.method, r.path, maxResponseBody)
 	}
-	if out == nil || len(bytes.TrimSpace(a.body)) == 0 {
-		// Some endpoints may answer 204 or an empty 200 (send, delete).
+	if out == nil {
+		// The caller wants no value (delete): any 2xx body, 204 or empty
+		// included, is a success.
 		return nil
 	}
-	if err := json.Unmarshal(a.body, out); err != nil {
-		var de *DecodeError
-		if errors.As(err, &de) {
-			return de // an event list names the element that failed
+	return decodeBody(r.what, resp.StatusCode, a.body, out)
+}
+
+// Reasons a 2xx body is not the JSON object the call answers with.
+var (
+	errEmptyBody = errors.New("the response body is empty")
+	errNotObject = errors.New("the response body is not a JSON object")
+)
+
+// decodeBody decodes the 2xx body of a call that answers a JSON object.
+// Anything else (an empty or blank body, markup, cut-off or other non-object
+// JSON) is a *DecodeError with the status and the bytes, never a zero value
+// passed off as a success.
+func decodeBody(what string, status int, body []byte, out any) error {
+	trimmed := bytes.TrimSpace(body)
+	var err error
+	switch {
+	case len(trimmed) == 0:
+		err = errEmptyBody
+	case trimmed[0] != '{':
+		// Catches a JSON null, which would decode into a zero value.
+		if err = json.Unmarshal(trimmed, new(any)); err == nil {
+			err = errNotObject
 		}
-		return &DecodeError{What: r.what, Raw: truncate(a.body, maxErrorBody), Err: err}
+	default:
+		err = json.Unmarshal(body, out)
 	}
-	return nil
+	if err == nil {
+		return nil
+	}
+	var de *DecodeError
+	if errors.As(err, &de) {
+		// An event list names the element that failed and keeps its bytes.
+		de.StatusCode = status
+		return de
+	}
+	return &DecodeError{What: what, StatusCode: status, Raw: truncate(body, maxErrorBody), Err: err}
 }
 
 // openStream sends an idempotent GET for a text/event-stream and returns the

@@ -1,12 +1,13 @@
 package managedagents
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -352,13 +353,156 @@ func TestClientStringHidesKey(t *testing.T) {
 	}
 }
 
+// TestEmptySuccessBody: Delete returns no value, so a 204, an empty 200 and
+// the documented deletion object are all a success.
 func TestEmptySuccessBody(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer srv.Close()
-	c := newTestClient(t, srv.URL)
-	if err := c.Sessions.Delete(t.Context(), "sesn_1"); err != nil {
-		t.Fatalf("Delete with 204 = %v, want nil", err)
+	for _, tt := range []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"204", http.StatusNoContent, ""},
+		{"empty 200", http.StatusOK, ""},
+		{"deletion object", http.StatusOK, `{"id":"sesn_1","type":"session_deleted"}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newScriptServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.body)
+			})
+			c := newTestClient(t, srv.URL)
+			if err := c.Sessions.Delete(t.Context(), "sesn_1"); err != nil {
+				t.Fatalf("Delete with %s = %v, want nil", tt.name, err)
+			}
+		})
+	}
+}
+
+// bodyCalls are the calls whose answer must be a JSON object, by name.
+var bodyCalls = []struct {
+	name string
+	what string // DecodeError.What
+	call func(ctx context.Context, c *Client) error
+}{
+	{"Sessions.Get", "Session", func(ctx context.Context, c *Client) error {
+		_, err := c.Sessions.Get(ctx, "sesn_1")
+		return err
+	}},
+	{"Sessions.Create", "Session", func(ctx context.Context, c *Client) error {
+		_, err := c.Sessions.Create(ctx, createParams)
+		return err
+	}},
+	{"Sessions.Update", "Session", func(ctx context.Context, c *Client) error {
+		_, err := c.Sessions.Update(ctx, "sesn_1", SessionUpdateParams{Title: Set("t")})
+		return err
+	}},
+	{"Sessions.Archive", "Session", func(ctx context.Context, c *Client) error {
+		_, err := c.Sessions.Archive(ctx, "sesn_1")
+		return err
+	}},
+	{"Sessions.List", "session list", func(ctx context.Context, c *Client) error {
+		_, err := c.Sessions.List(ctx, SessionListParams{})
+		return err
+	}},
+	{"Events.List", "event list", func(ctx context.Context, c *Client) error {
+		_, err := c.Events.List(ctx, "sesn_1", EventListParams{})
+		return err
+	}},
+	{"Events.Send", "sent events", func(ctx context.Context, c *Client) error {
+		_, err := c.Events.Send(ctx, "sesn_1", UserMessage("hi"))
+		return err
+	}},
+}
+
+// TestSuccessBodyMustBeJSON: a 2xx answer to a call that returns a value is
+// a success only when its body is a JSON object; anything else is a
+// *DecodeError carrying the status and the bytes.
+func TestSuccessBodyMustBeJSON(t *testing.T) {
+	bodies := []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"empty 200", 200, ""},
+		{"whitespace 200", 200, " \r\n\t "},
+		{"HTML 200", 200, "<html><body>Welcome to the proxy</body></html>"},
+		{"truncated JSON 200", 200, `{"type":"session","id":"sesn_1","status":`},
+		{"JSON null 200", 200, "null"},
+		{"empty 201", 201, ""},
+		{"no content 204", 204, ""},
+	}
+	for _, call := range bodyCalls {
+		for _, b := range bodies {
+			t.Run(call.name+"/"+b.name, func(t *testing.T) {
+				srv := newScriptServer(t, func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("content-type", "application/json")
+					w.WriteHeader(b.status)
+					io.WriteString(w, b.body)
+				})
+				c := newTestClient(t, srv.URL)
+				err := call.call(t.Context(), c)
+				var de *DecodeError
+				if !errors.As(err, &de) {
+					t.Fatalf("err = %v (%T), want a *DecodeError", err, err)
+				}
+				if de.StatusCode != b.status {
+					t.Errorf("StatusCode = %d, want %d", de.StatusCode, b.status)
+				}
+				if !bytes.Equal(de.Raw, []byte(b.body)) {
+					t.Errorf("Raw = %q, want the body %q", de.Raw, b.body)
+				}
+				if de.What != call.what {
+					t.Errorf("What = %q, want %q", de.What, call.what)
+				}
+				if de.EventType != "" {
+					t.Errorf("EventType = %q, want none for a response body", de.EventType)
+				}
+				if b.body != "" && strings.TrimSpace(b.body) != "" && strings.Contains(err.Error(), strings.TrimSpace(b.body)) {
+					t.Errorf("error string %q shows the body", err)
+				}
+				if srv.count() != 1 {
+					t.Errorf("server received %d requests, want 1: a decode failure is not retried", srv.count())
+				}
+			})
+		}
+	}
+}
+
+// TestSuccessBodyCutMidRead: a 2xx body the server cuts off before its end
+// is an error, never a success, even when the bytes that did arrive are
+// valid JSON.
+func TestSuccessBodyCutMidRead(t *testing.T) {
+	cuts := []struct {
+		name string
+		head string // status line, headers and the bytes sent before closing
+	}{
+		{"content-length", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n" +
+			`{"data":[],"next_page":null}`},
+		{"chunked", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+			"1c\r\n" + `{"data":[],"next_page":null}` + "\r\n"},
+	}
+	for _, call := range bodyCalls {
+		for _, cut := range cuts {
+			t.Run(call.name+"/"+cut.name, func(t *testing.T) {
+				cutStep := func(w http.ResponseWriter, r *http.Request) {
+					conn, buf, err := http.NewResponseController(w).Hijack()
+					if err != nil {
+						return
+					}
+					buf.WriteString(cut.head)
+					buf.Flush()
+					conn.Close()
+				}
+				srv := newScriptServer(t, cutStep, cutStep, cutStep)
+				c := newTestClient(t, srv.URL, WithRetryWait(time.Millisecond, time.Millisecond))
+				err := call.call(t.Context(), c)
+				if err == nil {
+					t.Fatalf("err = nil after %d requests, want an error for a body cut mid-read", srv.count())
+				}
+				if !errors.Is(err, io.ErrUnexpectedEOF) {
+					t.Errorf("err = %v, want it to wrap io.ErrUnexpectedEOF", err)
+				}
+			})
+		}
 	}
 }

@@ -299,25 +299,36 @@ func oneLine(s string, n int) string {
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
-// DecodeError reports a body or event that is not the JSON the reference
-// describes. The raw bytes are kept so nothing is lost.
+// DecodeError reports a body or event that is not the JSON the API
+// documents. A 2xx answer to a call that returns a value is a DecodeError
+// when its body is empty, blank, markup, cut-off JSON or JSON that is not an
+// object: such an answer is never taken for a success. The raw bytes are
+// kept so nothing is lost.
 type DecodeError struct {
 	// EventType is the event type (the SSE event name or the JSON "type"),
 	// empty when a response body failed to decode.
 	EventType string
 	// What names the value that failed, such as "Session" or "event list".
 	What string
+	// StatusCode is the HTTP status of the response whose body failed to
+	// decode, such as 200. It is 0 for an event frame of a stream and for
+	// DecodeEvent, which have no status of their own.
+	StatusCode int
 	// Raw holds the bytes that failed to decode.
 	Raw []byte
 	// Err is the underlying error from encoding/json.
 	Err error
 }
 
-// Error names what failed to decode and why; it never includes the bytes.
+// Error names what failed to decode, the status of the response it came in
+// (when there is one) and why; it never includes the bytes.
 func (e *DecodeError) Error() string {
 	what := e.What
 	if e.EventType != "" {
 		what = fmt.Sprintf("event %q", e.EventType)
+	}
+	if e.StatusCode != 0 {
+		what = fmt.Sprintf("%s in a %d response", what, e.StatusCode)
 	}
 	return fmt.Sprintf("managedagents: decoding %s: %v", what, e.Err)
 }
