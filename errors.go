@@ -42,10 +42,17 @@ var (
 
 	// ErrOutcomeUnknown marks a failed call to a non-idempotent endpoint
 	// (session create, event send) where the server may nevertheless have
-	// acted: a timeout or a reset after the request was written, or a 5xx
-	// other than 503/529. The client does not retry such calls; the error
-	// wraps the cause, and the caller decides how to reconcile (for example by
-	// listing recent sessions or reading the event history).
+	// acted: a timeout, a reset or a body cut off after the request was
+	// written, a 408, or a 5xx that does not prove the request was turned
+	// away. Only 529 and a 503 whose body is the API's error envelope with
+	// error.type "overloaded_error", or "unavailable" in error.type or
+	// error.details.error_code (and an error_code other than
+	// "change_outcome_unknown"), prove that; a 503 without that envelope,
+	// such as a proxy's HTML page or an empty body, does not, even with
+	// x-should-retry: true. The client does not retry such calls; the error
+	// wraps the cause (an *APIError for a status), and the caller decides how
+	// to reconcile (for example by listing recent sessions or reading the
+	// event history).
 	ErrOutcomeUnknown = errors.New("managedagents: outcome unknown, the request may have been applied")
 
 	// ErrInvalidParams reports bad input caught before any I/O: an empty ID,
