@@ -268,7 +268,11 @@ func TestAPIErrorWithoutEnvelope(t *testing.T) {
 	}{
 		{"proxy HTML 413", 413, "<html><body><h1>413 Request Entity Too Large</h1></body></html>", ErrRequestTooLarge, "request_too_large", "Request Entity Too Large"},
 		{"empty 502", 502, "", ErrInternal, "api_error", "Bad Gateway"},
-		{"plain text 503", 503, "upstream connect error\nor disconnect", ErrUnavailable, "api_error", "upstream connect error or disconnect"},
+		{"plain text 503", 503, "upstream connect error\nor disconnect", ErrUnavailable, "api_error", "Service Unavailable"},
+		{"plain text echo of the request", 400, "GET /v1/sessions/sesn_1\nx-api-key: " + testAPIKey, ErrInvalidRequest, "invalid_request_error", "Bad Request"},
+		{"JSON with a message but no envelope", 500, `{"message":"boom ` + testAPIKey + `"}`, ErrInternal, "api_error", "Internal Server Error"},
+		{"error object without type error", 401, `{"error":{"type":"authentication_error","message":"bad key ` + testAPIKey + `"}}`, ErrAuthentication, "authentication_error", "Unauthorized"},
+		{"unknown status", 599, "echo", nil, "api_error", ""},
 		{"JSON that is not an envelope", 500, `{"message":"boom"}`, ErrInternal, "api_error", "Internal Server Error"},
 		{"unknown 4xx", 418, "", nil, "invalid_request_error", "I'm a teapot"},
 		{"new error type", 400, `{"type":"error","error":{"type":"shiny_new_error","message":"new"}}`, ErrInvalidRequest, "shiny_new_error", "new"},
@@ -295,6 +299,12 @@ func TestAPIErrorWithoutEnvelope(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "<html>") || strings.Contains(err.Error(), "\n") {
 				t.Errorf("error string %q dumps the body", err)
+			}
+			if strings.Contains(err.Error(), testAPIKey) {
+				t.Errorf("error string %q shows the key the body echoed", err)
+			}
+			if string(apiErr.Body) != tt.body {
+				t.Errorf("Body = %q, want the raw body %q", apiErr.Body, tt.body)
 			}
 		})
 	}

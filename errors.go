@@ -101,14 +101,17 @@ const maxErrorBody = 64 << 10
 // APIError is a non-2xx answer from the API. Its fields come from the error
 // envelope {"type":"error","error":{"type","message","details"},"request_id"}
 // when the body has one, and from the status line otherwise (a proxy's HTML
-// page, an empty 413).
+// page, a plain-text or empty body): then Type follows the status and
+// Message is the status text, such as "Service Unavailable".
 type APIError struct {
 	// StatusCode is the HTTP status.
 	StatusCode int
 	// Type is error.type, such as "not_found_error". It is an open set; when
 	// the body carried none it is derived from the status.
 	Type string
-	// Message is error.message, for humans; never branch on its wording.
+	// Message is the envelope's error.message, for humans; never branch on
+	// its wording. Without an envelope it is the HTTP status text; it is
+	// never taken from any other part of the body.
 	Message string
 	// ErrorCode is error.details.error_code when present, such as
 	// "invalid_metadata" or "enforced_spend_limit_reached".
@@ -124,12 +127,16 @@ type APIError struct {
 	Method, Path string
 	// Header holds the response headers.
 	Header http.Header
-	// Body is the raw response body, truncated to 64 KiB.
+	// Body is the raw response body, truncated to 64 KiB. It may contain
+	// anything the server sent, such as a proxy echoing the request with its
+	// credential: it is never part of Error, and should not be logged
+	// unexamined.
 	Body []byte
 }
 
-// Error returns a one-line description: status, type, message and request ID.
-// It never includes the body, headers or credentials.
+// Error returns a one-line description: method, path, status, type, error
+// code, message and request ID. It never includes the body, headers or
+// credentials.
 func (e *APIError) Error() string {
 	prefix := "managedagents: "
 	if e.Method != "" {
@@ -196,11 +203,14 @@ type errorEnvelope struct {
 	RequestID string `json:"request_id"`
 }
 
-// parseErrorEnvelope fills e from a JSON error envelope; it reports whether
-// the body was one.
-func (e *APIError) parseEnvelope(body []byte) bool {
+// parseEnvelope fills e from the API's JSON error envelope; it reports
+// whether the body was one: a JSON object whose error.type is set and, when
+// strict, whose type is "error". HTTP error bodies are parsed strictly, as
+// anything between the client and the API may answer with JSON of its own;
+// stream error frames, which only the API sends, leniently.
+func (e *APIError) parseEnvelope(body []byte, strict bool) bool {
 	var env errorEnvelope
-	if json.Unmarshal(body, &env) != nil || env.Error.Type == "" {
+	if json.Unmarshal(body, &env) != nil || env.Error.Type == "" || strict && env.Type != "error" {
 		return false
 	}
 	e.Type = env.Error.Type
@@ -235,19 +245,20 @@ func newAPIError(method, path string, resp *http.Response, body []byte) *APIErro
 	} else {
 		e.Body = append([]byte(nil), body...)
 	}
-	if !e.parseEnvelope(body) {
-		// Not an envelope: a proxy page or an empty body. Derive the type
-		// from the status and keep a short, readable message.
+	if !e.parseEnvelope(body, true) {
+		// Not an envelope: a proxy page, plain text or an empty body.
+		// Derive the type from the status; the message is the status text,
+		// never the body, which may echo anything (the request's headers,
+		// credentials included).
 		e.Type = typeForStatus(resp.StatusCode)
 		e.Message = http.StatusText(resp.StatusCode)
-		if text := strings.TrimSpace(string(body)); text != "" && !looksLikeMarkup(text) {
-			e.Message = oneLine(text, 200)
-		}
 	}
 	return e
 }
 
-// typeForStatus gives the error.type the API uses for a status (§6.2).
+// typeForStatus gives the error.type the API uses for a status: the
+// documented one, else api_error from 500 up and invalid_request_error
+// below.
 func typeForStatus(status int) string {
 	switch status {
 	case http.StatusBadRequest:
@@ -284,10 +295,6 @@ func isSpendLimit(code string) bool {
 		return true
 	}
 	return false
-}
-
-func looksLikeMarkup(s string) bool {
-	return strings.HasPrefix(s, "<") || strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[")
 }
 
 // oneLine collapses whitespace and truncates s to at most n bytes, so that
@@ -388,7 +395,7 @@ func (e *StreamError) Temporary() bool {
 // still gives an error, of type "api_error".
 func newStreamError(data []byte, requestID string) *StreamError {
 	var a APIError
-	if !a.parseEnvelope(data) {
+	if !a.parseEnvelope(data, false) {
 		return &StreamError{Type: "api_error", Message: "malformed error frame", RequestID: requestID, Raw: bytes.Clone(data)}
 	}
 	if a.RequestID == "" {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -191,28 +190,17 @@ func peekEnvelope(resp *http.Response) envelopeInfo {
 	if !ok {
 		return envelopeInfo{}
 	}
-	var env errorEnvelope
-	if json.Unmarshal(body, &env) != nil || env.Type != "error" {
-		return envelopeInfo{}
-	}
 	var e APIError
-	if !e.parseEnvelope(body) {
+	if !e.parseEnvelope(body, true) {
 		return envelopeInfo{}
 	}
 	return envelopeInfo{ok: true, typ: e.Type, code: e.ErrorCode}
 }
 
 // peekErrorCode reads error.details.error_code from an error response
-// without consuming it. It is lenient about the envelope's shape: it only
-// serves to refuse retries (of spend limits).
+// without consuming it.
 func peekErrorCode(resp *http.Response) string {
-	body, ok := peekBody(resp)
-	if !ok {
-		return ""
-	}
-	var e APIError
-	e.parseEnvelope(body)
-	return e.ErrorCode
+	return peekEnvelope(resp).code
 }
 
 // peekBody reads a response body without consuming it: the body is read
