@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,13 +47,15 @@ type Client struct {
 	// Events sends events to sessions and reads their history.
 	Events *EventsService
 
-	baseURL   string
-	apiKey    string
-	authToken string
-	header    http.Header // fixed headers sent on every request
-	rc        *retryablehttp.Client
-	streamRC  *retryablehttp.Client // like rc, without a whole-request timeout
-	logger    *slog.Logger
+	baseURL string
+	// cred is the API key, or the auth token when bearer is set. Its type
+	// keeps it out of anything that prints the Client.
+	cred     credential
+	bearer   bool
+	header   http.Header // fixed headers sent on every request
+	rc       *retryablehttp.Client
+	streamRC *retryablehttp.Client // like rc, without a whole-request timeout
+	logger   *slog.Logger
 }
 
 // NewClient returns a client configured by opts. The API key comes from
@@ -70,12 +73,12 @@ func NewClient(opts ...Option) (*Client, error) {
 		}
 	}
 	if !cfg.noEnv {
-		if cfg.apiKey == "" && cfg.authToken == "" {
+		if cfg.apiKey == nil && cfg.authToken == nil {
 			if k := strings.TrimSpace(os.Getenv("ANTHROPIC_API_KEY")); k != "" {
 				if err := checkHeaderValue(k); err != nil {
 					return nil, fmt.Errorf("managedagents: ANTHROPIC_API_KEY: %w", err)
 				}
-				cfg.apiKey = k
+				cfg.apiKey = newCredential(k)
 			}
 		}
 		if cfg.baseURL == "" {
@@ -89,9 +92,9 @@ func NewClient(opts ...Option) (*Client, error) {
 		}
 	}
 	switch {
-	case cfg.apiKey != "" && cfg.authToken != "":
+	case cfg.apiKey != nil && cfg.authToken != nil:
 		return nil, errors.New("managedagents: both an API key and an auth token are set; the API accepts only one")
-	case cfg.apiKey == "" && cfg.authToken == "":
+	case cfg.apiKey == nil && cfg.authToken == nil:
 		return nil, errors.New("managedagents: no credentials: set ANTHROPIC_API_KEY, or pass WithAPIKey or WithAuthToken")
 	}
 	if cfg.baseURL == "" {
@@ -110,11 +113,13 @@ func NewClient(opts ...Option) (*Client, error) {
 	streamHTTP.Timeout = 0
 
 	c := &Client{
-		baseURL:   cfg.baseURL,
-		apiKey:    cfg.apiKey,
-		authToken: cfg.authToken,
-		header:    fixedHeaders(cfg),
-		logger:    cfg.logger,
+		baseURL: cfg.baseURL,
+		cred:    cfg.apiKey,
+		header:  fixedHeaders(cfg),
+		logger:  cfg.logger,
+	}
+	if cfg.authToken != nil {
+		c.cred, c.bearer = cfg.authToken, true
 	}
 	c.rc = c.newRetryClient(&callHTTP, cfg)
 	c.streamRC = c.newRetryClient(&streamHTTP, cfg)
@@ -332,10 +337,10 @@ func (c *Client) setHeaders(h http.Header, accept string) {
 		h[k] = append([]string(nil), vs...)
 	}
 	h.Set("accept", accept)
-	if c.authToken != "" {
-		h.Set("authorization", "Bearer "+c.authToken)
+	if c.bearer {
+		h.Set("authorization", "Bearer "+c.cred.reveal())
 	} else {
-		h.Set("x-api-key", c.apiKey)
+		h.Set("x-api-key", c.cred.reveal())
 	}
 }
 
@@ -382,15 +387,28 @@ func truncate(b []byte, n int) []byte {
 	return append([]byte(nil), b...)
 }
 
-// String describes the client without its credentials, so that printing a
-// Client (or a struct holding one) cannot leak the key.
-func (c *Client) String() string {
+// String describes the client (its base URL and the kind of credential)
+// without the credential itself. It, GoString and Format have value
+// receivers, so a Client prints safely by value and by pointer, alone or as
+// a field of a struct; and the credential is stored so that even a
+// reflection dump of the Client's fields cannot show it.
+func (c Client) String() string {
 	cred := "x-api-key"
-	if c.authToken != "" {
+	if c.bearer {
 		cred = "bearer token"
 	}
-	return fmt.Sprintf("managedagents.Client{baseURL: %s, credential: %s (redacted)}", c.baseURL, cred)
+	return fmt.Sprintf("managedagents.Client{baseURL: %s, credential: %s %s}", c.baseURL, cred, redacted)
 }
 
 // GoString is String, for the %#v verb.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
+
+// Format prints String for every verb (quoted for %q), so that no verb
+// falls back to printing the Client's fields.
+func (c Client) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		io.WriteString(f, strconv.Quote(c.String()))
+		return
+	}
+	io.WriteString(f, c.String())
+}

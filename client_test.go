@@ -3,6 +3,7 @@ package managedagents
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -359,6 +360,94 @@ func TestClientStringHidesKey(t *testing.T) {
 	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c)} {
 		if strings.Contains(s, testAPIKey) {
 			t.Errorf("%q leaks the key", s)
+		}
+	}
+}
+
+// TestClientFormattingHidesCredentials prints a Client, by value and by
+// pointer, alone and inside structs that hold it in exported and unexported
+// fields, with every common verb, through slog and encoding/json, and
+// checks that the API key or auth token never shows.
+func TestClientFormattingHidesCredentials(t *testing.T) {
+	const secret = "sk-ant-test-SECRET-123"
+	creds := []struct {
+		name string
+		opt  Option
+	}{
+		{"api key", WithAPIKey(secret)},
+		{"auth token", WithAuthToken(secret)},
+	}
+	for _, cred := range creds {
+		t.Run(cred.name, func(t *testing.T) {
+			c, err := NewClient(WithoutEnvironment(), WithBaseURL("http://127.0.0.1:1"), cred.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type byValue struct{ C Client }
+			type byPointer struct{ C *Client }
+			type hiddenValue struct{ c Client }
+			type hiddenPointer struct{ c *Client }
+			forms := map[string]any{
+				"Client":                     *c,
+				"*Client":                    c,
+				"struct with Client":         byValue{*c},
+				"struct with *Client":        byPointer{c},
+				"struct with hidden Client":  hiddenValue{*c},
+				"struct with hidden *Client": hiddenPointer{c},
+				"pointer to struct":          &hiddenValue{*c},
+				"slice of Client":            []Client{*c},
+				"map of *Client":             map[string]*Client{"c": c},
+				"credential":                 c.cred,
+				"*SessionsService":           c.Sessions,
+				"*EventsService":             c.Events,
+			}
+			verbs := []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T %v", "%10.3v"}
+			for name, v := range forms {
+				for _, verb := range verbs {
+					if got := fmt.Sprintf(verb, v); strings.Contains(got, secret) || strings.Contains(got, fmt.Sprintf("%x", secret)) {
+						t.Errorf("Sprintf(%q, %s) = %q shows the credential", verb, name, got)
+					}
+				}
+				for _, got := range []string{fmt.Sprint(v), fmt.Sprintln(v)} {
+					if strings.Contains(got, secret) {
+						t.Errorf("Sprint(%s) = %q shows the credential", name, got)
+					}
+				}
+				var logs bytes.Buffer
+				slog.New(slog.NewTextHandler(&logs, nil)).Info("m", "v", v)
+				slog.New(slog.NewJSONHandler(&logs, nil)).Info("m", "v", v)
+				if j, err := json.Marshal(v); err == nil {
+					logs.Write(j)
+				}
+				if strings.Contains(logs.String(), secret) {
+					t.Errorf("logging or marshalling %s shows the credential: %s", name, logs.String())
+				}
+			}
+			if s := c.String(); !strings.Contains(s, "redacted") || !strings.Contains(s, "127.0.0.1:1") {
+				t.Errorf("String() = %q, want the base URL and a redacted credential", s)
+			}
+			if got, want := fmt.Sprintf("%v", *c), c.String(); got != want {
+				t.Errorf("a Client value prints as %q, want String() %q", got, want)
+			}
+		})
+	}
+}
+
+// TestConfigFormattingHidesCredentials: the options' config, which holds the
+// credential until NewClient copies it, prints without it too.
+func TestConfigFormattingHidesCredentials(t *testing.T) {
+	const secret = "sk-ant-test-SECRET-123"
+	for _, opt := range []Option{WithAPIKey(secret), WithAuthToken(secret)} {
+		cfg := defaultConfig()
+		if err := opt(cfg); err != nil {
+			t.Fatal(err)
+		}
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			for _, v := range []any{cfg, *cfg} {
+				if got := fmt.Sprintf(verb, v); strings.Contains(got, secret) {
+					t.Errorf("Sprintf(%q, config) = %q shows the credential", verb, got)
+				}
+			}
 		}
 	}
 }
