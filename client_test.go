@@ -539,7 +539,9 @@ func TestSuccessBodyMustBeJSON(t *testing.T) {
 					io.WriteString(w, b.body)
 				})
 				c := newTestClient(t, srv.URL)
-				err := call.call(t.Context(), c)
+				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+				defer cancel()
+				err := call.call(ctx, c)
 				var de *DecodeError
 				if !errors.As(err, &de) {
 					t.Fatalf("err = %v (%T), want a *DecodeError", err, err)
@@ -594,7 +596,9 @@ func TestSuccessBodyCutMidRead(t *testing.T) {
 				}
 				srv := newScriptServer(t, cutStep, cutStep, cutStep)
 				c := newTestClient(t, srv.URL, WithRetryWait(time.Millisecond, time.Millisecond))
-				err := call.call(t.Context(), c)
+				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+				defer cancel()
+				err := call.call(ctx, c)
 				if err == nil {
 					t.Fatalf("err = nil after %d requests, want an error for a body cut mid-read", srv.count())
 				}

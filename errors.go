@@ -355,8 +355,8 @@ func invalidParams(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidParams, fmt.Sprintf(format, args...))
 }
 
-// StreamError is a fatal "event: error" frame received on an event stream
-// (reference §5.4): the server ended the stream with an error envelope. It
+// StreamError is a fatal "event: error" frame received on an event stream:
+// the server ended the stream with an error envelope. It
 // matches the sentinels of its type with errors.Is (ErrOverloaded for
 // "overloaded_error", …). Agent-level problems are not StreamErrors: they
 // arrive as *SessionErrorEvent values and do not end the stream.
