@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,13 +47,15 @@ type Client struct {
 	// Events sends events to sessions and reads their history.
 	Events *EventsService
 
-	baseURL   string
-	apiKey    string
-	authToken string
-	header    http.Header // fixed headers sent on every request
-	rc        *retryablehttp.Client
-	streamRC  *retryablehttp.Client // like rc, without a whole-request timeout
-	logger    *slog.Logger
+	baseURL string
+	// cred is the API key, or the auth token when bearer is set. Its type
+	// keeps it out of anything that prints the Client.
+	cred     credential
+	bearer   bool
+	header   http.Header // fixed headers sent on every request
+	rc       *retryablehttp.Client
+	streamRC *retryablehttp.Client // like rc, without a whole-request timeout
+	logger   *slog.Logger
 }
 
 // NewClient returns a client configured by opts. The API key comes from
@@ -70,12 +73,12 @@ func NewClient(opts ...Option) (*Client, error) {
 		}
 	}
 	if !cfg.noEnv {
-		if cfg.apiKey == "" && cfg.authToken == "" {
+		if cfg.apiKey == nil && cfg.authToken == nil {
 			if k := strings.TrimSpace(os.Getenv("ANTHROPIC_API_KEY")); k != "" {
 				if err := checkHeaderValue(k); err != nil {
 					return nil, fmt.Errorf("managedagents: ANTHROPIC_API_KEY: %w", err)
 				}
-				cfg.apiKey = k
+				cfg.apiKey = newCredential(k)
 			}
 		}
 		if cfg.baseURL == "" {
@@ -89,9 +92,9 @@ func NewClient(opts ...Option) (*Client, error) {
 		}
 	}
 	switch {
-	case cfg.apiKey != "" && cfg.authToken != "":
+	case cfg.apiKey != nil && cfg.authToken != nil:
 		return nil, errors.New("managedagents: both an API key and an auth token are set; the API accepts only one")
-	case cfg.apiKey == "" && cfg.authToken == "":
+	case cfg.apiKey == nil && cfg.authToken == nil:
 		return nil, errors.New("managedagents: no credentials: set ANTHROPIC_API_KEY, or pass WithAPIKey or WithAuthToken")
 	}
 	if cfg.baseURL == "" {
@@ -110,11 +113,13 @@ func NewClient(opts ...Option) (*Client, error) {
 	streamHTTP.Timeout = 0
 
 	c := &Client{
-		baseURL:   cfg.baseURL,
-		apiKey:    cfg.apiKey,
-		authToken: cfg.authToken,
-		header:    fixedHeaders(cfg),
-		logger:    cfg.logger,
+		baseURL: cfg.baseURL,
+		cred:    cfg.apiKey,
+		header:  fixedHeaders(cfg),
+		logger:  cfg.logger,
+	}
+	if cfg.authToken != nil {
+		c.cred, c.bearer = cfg.authToken, true
 	}
 	c.rc = c.newRetryClient(&callHTTP, cfg)
 	c.streamRC = c.newRetryClient(&streamHTTP, cfg)
@@ -236,18 +241,48 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	if len(a.body) > maxResponseBody {
 		return fmt.Errorf("managedagents: %s %s: response body exceeds %d bytes", r.method, r.path, maxResponseBody)
 	}
-	if out == nil || len(bytes.TrimSpace(a.body)) == 0 {
-		// Some endpoints may answer 204 or an empty 200 (send, delete).
+	if out == nil {
+		// The caller wants no value (delete): any 2xx body, 204 or empty
+		// included, is a success.
 		return nil
 	}
-	if err := json.Unmarshal(a.body, out); err != nil {
-		var de *DecodeError
-		if errors.As(err, &de) {
-			return de // an event list names the element that failed
+	return decodeBody(r.what, resp.StatusCode, a.body, out)
+}
+
+// Reasons a 2xx body is not the JSON object the call answers with.
+var (
+	errEmptyBody = errors.New("the response body is empty")
+	errNotObject = errors.New("the response body is not a JSON object")
+)
+
+// decodeBody decodes the 2xx body of a call that answers a JSON object.
+// Anything else (an empty or blank body, markup, cut-off or other non-object
+// JSON) is a *DecodeError with the status and the bytes, never a zero value
+// passed off as a success.
+func decodeBody(what string, status int, body []byte, out any) error {
+	trimmed := bytes.TrimSpace(body)
+	var err error
+	switch {
+	case len(trimmed) == 0:
+		err = errEmptyBody
+	case trimmed[0] != '{':
+		// Catches a JSON null, which would decode into a zero value.
+		if err = json.Unmarshal(trimmed, new(any)); err == nil {
+			err = errNotObject
 		}
-		return &DecodeError{What: r.what, Raw: truncate(a.body, maxErrorBody), Err: err}
+	default:
+		err = json.Unmarshal(body, out)
 	}
-	return nil
+	if err == nil {
+		return nil
+	}
+	var de *DecodeError
+	if errors.As(err, &de) {
+		// An event list names the element that failed and keeps its bytes.
+		de.StatusCode = status
+		return de
+	}
+	return &DecodeError{What: what, StatusCode: status, Raw: truncate(body, maxErrorBody), Err: err}
 }
 
 // openStream sends an idempotent GET for a text/event-stream and returns the
@@ -302,10 +337,10 @@ func (c *Client) setHeaders(h http.Header, accept string) {
 		h[k] = append([]string(nil), vs...)
 	}
 	h.Set("accept", accept)
-	if c.authToken != "" {
-		h.Set("authorization", "Bearer "+c.authToken)
+	if c.bearer {
+		h.Set("authorization", "Bearer "+c.cred.reveal())
 	} else {
-		h.Set("x-api-key", c.apiKey)
+		h.Set("x-api-key", c.cred.reveal())
 	}
 }
 
@@ -352,15 +387,28 @@ func truncate(b []byte, n int) []byte {
 	return append([]byte(nil), b...)
 }
 
-// String describes the client without its credentials, so that printing a
-// Client (or a struct holding one) cannot leak the key.
-func (c *Client) String() string {
+// String describes the client (its base URL and the kind of credential)
+// without the credential itself. It, GoString and Format have value
+// receivers, so a Client prints safely by value and by pointer, alone or as
+// a field of a struct; and the credential is stored so that even a
+// reflection dump of the Client's fields cannot show it.
+func (c Client) String() string {
 	cred := "x-api-key"
-	if c.authToken != "" {
+	if c.bearer {
 		cred = "bearer token"
 	}
-	return fmt.Sprintf("managedagents.Client{baseURL: %s, credential: %s (redacted)}", c.baseURL, cred)
+	return fmt.Sprintf("managedagents.Client{baseURL: %s, credential: %s %s}", c.baseURL, cred, redacted)
 }
 
 // GoString is String, for the %#v verb.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
+
+// Format prints String for every verb (quoted for %q), so that no verb
+// falls back to printing the Client's fields.
+func (c Client) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		io.WriteString(f, strconv.Quote(c.String()))
+		return
+	}
+	io.WriteString(f, c.String())
+}

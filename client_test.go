@@ -1,12 +1,14 @@
 package managedagents
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -267,7 +269,11 @@ func TestAPIErrorWithoutEnvelope(t *testing.T) {
 	}{
 		{"proxy HTML 413", 413, "<html><body><h1>413 Request Entity Too Large</h1></body></html>", ErrRequestTooLarge, "request_too_large", "Request Entity Too Large"},
 		{"empty 502", 502, "", ErrInternal, "api_error", "Bad Gateway"},
-		{"plain text 503", 503, "upstream connect error\nor disconnect", ErrUnavailable, "api_error", "upstream connect error or disconnect"},
+		{"plain text 503", 503, "upstream connect error\nor disconnect", ErrUnavailable, "api_error", "Service Unavailable"},
+		{"plain text echo of the request", 400, "GET /v1/sessions/sesn_1\nx-api-key: " + testAPIKey, ErrInvalidRequest, "invalid_request_error", "Bad Request"},
+		{"JSON with a message but no envelope", 500, `{"message":"boom ` + testAPIKey + `"}`, ErrInternal, "api_error", "Internal Server Error"},
+		{"error object without type error", 401, `{"error":{"type":"authentication_error","message":"bad key ` + testAPIKey + `"}}`, ErrAuthentication, "authentication_error", "Unauthorized"},
+		{"unknown status", 599, "echo", nil, "api_error", ""},
 		{"JSON that is not an envelope", 500, `{"message":"boom"}`, ErrInternal, "api_error", "Internal Server Error"},
 		{"unknown 4xx", 418, "", nil, "invalid_request_error", "I'm a teapot"},
 		{"new error type", 400, `{"type":"error","error":{"type":"shiny_new_error","message":"new"}}`, ErrInvalidRequest, "shiny_new_error", "new"},
@@ -294,6 +300,12 @@ func TestAPIErrorWithoutEnvelope(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "<html>") || strings.Contains(err.Error(), "\n") {
 				t.Errorf("error string %q dumps the body", err)
+			}
+			if strings.Contains(err.Error(), testAPIKey) {
+				t.Errorf("error string %q shows the key the body echoed", err)
+			}
+			if string(apiErr.Body) != tt.body {
+				t.Errorf("Body = %q, want the raw body %q", apiErr.Body, tt.body)
 			}
 		})
 	}
@@ -352,13 +364,248 @@ func TestClientStringHidesKey(t *testing.T) {
 	}
 }
 
+// TestClientFormattingHidesCredentials prints a Client, by value and by
+// pointer, alone and inside structs that hold it in exported and unexported
+// fields, with every common verb, through slog and encoding/json, and
+// checks that the API key or auth token never shows.
+func TestClientFormattingHidesCredentials(t *testing.T) {
+	const secret = "sk-ant-test-SECRET-123"
+	creds := []struct {
+		name string
+		opt  Option
+	}{
+		{"api key", WithAPIKey(secret)},
+		{"auth token", WithAuthToken(secret)},
+	}
+	for _, cred := range creds {
+		t.Run(cred.name, func(t *testing.T) {
+			c, err := NewClient(WithoutEnvironment(), WithBaseURL("http://127.0.0.1:1"), cred.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type byValue struct{ C Client }
+			type byPointer struct{ C *Client }
+			type hiddenValue struct{ c Client }
+			type hiddenPointer struct{ c *Client }
+			forms := map[string]any{
+				"Client":                     *c,
+				"*Client":                    c,
+				"struct with Client":         byValue{*c},
+				"struct with *Client":        byPointer{c},
+				"struct with hidden Client":  hiddenValue{*c},
+				"struct with hidden *Client": hiddenPointer{c},
+				"pointer to struct":          &hiddenValue{*c},
+				"slice of Client":            []Client{*c},
+				"map of *Client":             map[string]*Client{"c": c},
+				"credential":                 c.cred,
+				"*SessionsService":           c.Sessions,
+				"*EventsService":             c.Events,
+			}
+			verbs := []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T %v", "%10.3v"}
+			for name, v := range forms {
+				for _, verb := range verbs {
+					if got := fmt.Sprintf(verb, v); strings.Contains(got, secret) || strings.Contains(got, fmt.Sprintf("%x", secret)) {
+						t.Errorf("Sprintf(%q, %s) = %q shows the credential", verb, name, got)
+					}
+				}
+				for _, got := range []string{fmt.Sprint(v), fmt.Sprintln(v)} {
+					if strings.Contains(got, secret) {
+						t.Errorf("Sprint(%s) = %q shows the credential", name, got)
+					}
+				}
+				var logs bytes.Buffer
+				slog.New(slog.NewTextHandler(&logs, nil)).Info("m", "v", v)
+				slog.New(slog.NewJSONHandler(&logs, nil)).Info("m", "v", v)
+				if j, err := json.Marshal(v); err == nil {
+					logs.Write(j)
+				}
+				if strings.Contains(logs.String(), secret) {
+					t.Errorf("logging or marshalling %s shows the credential: %s", name, logs.String())
+				}
+			}
+			if s := c.String(); !strings.Contains(s, "redacted") || !strings.Contains(s, "127.0.0.1:1") {
+				t.Errorf("String() = %q, want the base URL and a redacted credential", s)
+			}
+			if got, want := fmt.Sprintf("%v", *c), c.String(); got != want {
+				t.Errorf("a Client value prints as %q, want String() %q", got, want)
+			}
+		})
+	}
+}
+
+// TestConfigFormattingHidesCredentials: the options' config, which holds the
+// credential until NewClient copies it, prints without it too.
+func TestConfigFormattingHidesCredentials(t *testing.T) {
+	const secret = "sk-ant-test-SECRET-123"
+	for _, opt := range []Option{WithAPIKey(secret), WithAuthToken(secret)} {
+		cfg := defaultConfig()
+		if err := opt(cfg); err != nil {
+			t.Fatal(err)
+		}
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			for _, v := range []any{cfg, *cfg} {
+				if got := fmt.Sprintf(verb, v); strings.Contains(got, secret) {
+					t.Errorf("Sprintf(%q, config) = %q shows the credential", verb, got)
+				}
+			}
+		}
+	}
+}
+
+// TestEmptySuccessBody: Delete returns no value, so a 204, an empty 200 and
+// the documented deletion object are all a success.
 func TestEmptySuccessBody(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer srv.Close()
-	c := newTestClient(t, srv.URL)
-	if err := c.Sessions.Delete(t.Context(), "sesn_1"); err != nil {
-		t.Fatalf("Delete with 204 = %v, want nil", err)
+	for _, tt := range []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"204", http.StatusNoContent, ""},
+		{"empty 200", http.StatusOK, ""},
+		{"deletion object", http.StatusOK, `{"id":"sesn_1","type":"session_deleted"}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newScriptServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.body)
+			})
+			c := newTestClient(t, srv.URL)
+			if err := c.Sessions.Delete(t.Context(), "sesn_1"); err != nil {
+				t.Fatalf("Delete with %s = %v, want nil", tt.name, err)
+			}
+		})
+	}
+}
+
+// bodyCalls are the calls whose answer must be a JSON object, by name.
+var bodyCalls = []struct {
+	name string
+	what string // DecodeError.What
+	call func(ctx context.Context, c *Client) error
+}{
+	{"Sessions.Get", "Session", func(ctx context.Context, c *Client) error {
+		_, err := c.Sessions.Get(ctx, "sesn_1")
+		return err
+	}},
+	{"Sessions.Create", "Session", func(ctx context.Context, c *Client) error {
+		_, err := c.Sessions.Create(ctx, createParams)
+		return err
+	}},
+	{"Sessions.Update", "Session", func(ctx context.Context, c *Client) error {
+		_, err := c.Sessions.Update(ctx, "sesn_1", SessionUpdateParams{Title: Set("t")})
+		return err
+	}},
+	{"Sessions.Archive", "Session", func(ctx context.Context, c *Client) error {
+		_, err := c.Sessions.Archive(ctx, "sesn_1")
+		return err
+	}},
+	{"Sessions.List", "session list", func(ctx context.Context, c *Client) error {
+		_, err := c.Sessions.List(ctx, SessionListParams{})
+		return err
+	}},
+	{"Events.List", "event list", func(ctx context.Context, c *Client) error {
+		_, err := c.Events.List(ctx, "sesn_1", EventListParams{})
+		return err
+	}},
+	{"Events.Send", "sent events", func(ctx context.Context, c *Client) error {
+		_, err := c.Events.Send(ctx, "sesn_1", UserMessage("hi"))
+		return err
+	}},
+}
+
+// TestSuccessBodyMustBeJSON: a 2xx answer to a call that returns a value is
+// a success only when its body is a JSON object; anything else is a
+// *DecodeError carrying the status and the bytes.
+func TestSuccessBodyMustBeJSON(t *testing.T) {
+	bodies := []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"empty 200", 200, ""},
+		{"whitespace 200", 200, " \r\n\t "},
+		{"HTML 200", 200, "<html><body>Welcome to the proxy</body></html>"},
+		{"truncated JSON 200", 200, `{"type":"session","id":"sesn_1","status":`},
+		{"JSON null 200", 200, "null"},
+		{"empty 201", 201, ""},
+		{"no content 204", 204, ""},
+	}
+	for _, call := range bodyCalls {
+		for _, b := range bodies {
+			t.Run(call.name+"/"+b.name, func(t *testing.T) {
+				srv := newScriptServer(t, func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("content-type", "application/json")
+					w.WriteHeader(b.status)
+					io.WriteString(w, b.body)
+				})
+				c := newTestClient(t, srv.URL)
+				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+				defer cancel()
+				err := call.call(ctx, c)
+				var de *DecodeError
+				if !errors.As(err, &de) {
+					t.Fatalf("err = %v (%T), want a *DecodeError", err, err)
+				}
+				if de.StatusCode != b.status {
+					t.Errorf("StatusCode = %d, want %d", de.StatusCode, b.status)
+				}
+				if !bytes.Equal(de.Raw, []byte(b.body)) {
+					t.Errorf("Raw = %q, want the body %q", de.Raw, b.body)
+				}
+				if de.What != call.what {
+					t.Errorf("What = %q, want %q", de.What, call.what)
+				}
+				if de.EventType != "" {
+					t.Errorf("EventType = %q, want none for a response body", de.EventType)
+				}
+				if b.body != "" && strings.TrimSpace(b.body) != "" && strings.Contains(err.Error(), strings.TrimSpace(b.body)) {
+					t.Errorf("error string %q shows the body", err)
+				}
+				if srv.count() != 1 {
+					t.Errorf("server received %d requests, want 1: a decode failure is not retried", srv.count())
+				}
+			})
+		}
+	}
+}
+
+// TestSuccessBodyCutMidRead: a 2xx body the server cuts off before its end
+// is an error, never a success, even when the bytes that did arrive are
+// valid JSON.
+func TestSuccessBodyCutMidRead(t *testing.T) {
+	cuts := []struct {
+		name string
+		head string // status line, headers and the bytes sent before closing
+	}{
+		{"content-length", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n" +
+			`{"data":[],"next_page":null}`},
+		{"chunked", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+			"1c\r\n" + `{"data":[],"next_page":null}` + "\r\n"},
+	}
+	for _, call := range bodyCalls {
+		for _, cut := range cuts {
+			t.Run(call.name+"/"+cut.name, func(t *testing.T) {
+				cutStep := func(w http.ResponseWriter, r *http.Request) {
+					conn, buf, err := http.NewResponseController(w).Hijack()
+					if err != nil {
+						return
+					}
+					buf.WriteString(cut.head)
+					buf.Flush()
+					conn.Close()
+				}
+				srv := newScriptServer(t, cutStep, cutStep, cutStep)
+				c := newTestClient(t, srv.URL, WithRetryWait(time.Millisecond, time.Millisecond))
+				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+				defer cancel()
+				err := call.call(ctx, c)
+				if err == nil {
+					t.Fatalf("err = nil after %d requests, want an error for a body cut mid-read", srv.count())
+				}
+				if !errors.Is(err, io.ErrUnexpectedEOF) {
+					t.Errorf("err = %v, want it to wrap io.ErrUnexpectedEOF", err)
+				}
+			})
+		}
 	}
 }

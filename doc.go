@@ -31,12 +31,16 @@
 // Idempotent calls (reads, update, archive, delete) retry on connection
 // errors, 408, 429 and 5xx. A 409 is a state conflict and is never retried.
 //
-// Creating a session is not idempotent: the API has no idempotency key, so
-// a repeated create can make two sessions. It is retried only when the
+// Creating a session and sending events are not idempotent: the API has no
+// idempotency key, so a repeated create can make two sessions and a
+// repeated send can queue a message twice. They are retried only when the
 // server certainly did not act: 429 (other than a spend limit), 529, a 503
-// other than change_outcome_unknown, or a connection that was never made.
-// After a timeout, a reset once the request was written, or another 5xx, it
-// returns an error matching ErrOutcomeUnknown that wraps the cause; the
-// caller can then look for the session (for example by listing with
-// CreatedAtOrAfter and a metadata marker) before trying again.
+// whose body is the API's error envelope of type overloaded_error or with
+// "unavailable" in its type or error_code (but not change_outcome_unknown),
+// or a connection that was never made. After a timeout, a reset once the
+// request was written, a 503 without that envelope (a proxy's page, an empty
+// body) or another 5xx, they return an error matching ErrOutcomeUnknown that
+// wraps the cause; the caller can then look for the session (for example by
+// listing with CreatedAtOrAfter and a metadata marker) or the event before
+// trying again.
 package managedagents

@@ -42,10 +42,17 @@ var (
 
 	// ErrOutcomeUnknown marks a failed call to a non-idempotent endpoint
 	// (session create, event send) where the server may nevertheless have
-	// acted: a timeout or a reset after the request was written, or a 5xx
-	// other than 503/529. The client does not retry such calls; the error
-	// wraps the cause, and the caller decides how to reconcile (for example by
-	// listing recent sessions or reading the event history).
+	// acted: a timeout, a reset or a body cut off after the request was
+	// written, a 408, or a 5xx that does not prove the request was turned
+	// away. Only 529 and a 503 whose body is the API's error envelope with
+	// error.type "overloaded_error", or "unavailable" in error.type or
+	// error.details.error_code (and an error_code other than
+	// "change_outcome_unknown"), prove that; a 503 without that envelope,
+	// such as a proxy's HTML page or an empty body, does not, even with
+	// x-should-retry: true. The client does not retry such calls; the error
+	// wraps the cause (an *APIError for a status), and the caller decides how
+	// to reconcile (for example by listing recent sessions or reading the
+	// event history).
 	ErrOutcomeUnknown = errors.New("managedagents: outcome unknown, the request may have been applied")
 
 	// ErrInvalidParams reports bad input caught before any I/O: an empty ID,
@@ -94,14 +101,17 @@ const maxErrorBody = 64 << 10
 // APIError is a non-2xx answer from the API. Its fields come from the error
 // envelope {"type":"error","error":{"type","message","details"},"request_id"}
 // when the body has one, and from the status line otherwise (a proxy's HTML
-// page, an empty 413).
+// page, a plain-text or empty body): then Type follows the status and
+// Message is the status text, such as "Service Unavailable".
 type APIError struct {
 	// StatusCode is the HTTP status.
 	StatusCode int
 	// Type is error.type, such as "not_found_error". It is an open set; when
 	// the body carried none it is derived from the status.
 	Type string
-	// Message is error.message, for humans; never branch on its wording.
+	// Message is the envelope's error.message, for humans; never branch on
+	// its wording. Without an envelope it is the HTTP status text; it is
+	// never taken from any other part of the body.
 	Message string
 	// ErrorCode is error.details.error_code when present, such as
 	// "invalid_metadata" or "enforced_spend_limit_reached".
@@ -117,12 +127,16 @@ type APIError struct {
 	Method, Path string
 	// Header holds the response headers.
 	Header http.Header
-	// Body is the raw response body, truncated to 64 KiB.
+	// Body is the raw response body, truncated to 64 KiB. It may contain
+	// anything the server sent, such as a proxy echoing the request with its
+	// credential: it is never part of Error, and should not be logged
+	// unexamined.
 	Body []byte
 }
 
-// Error returns a one-line description: status, type, message and request ID.
-// It never includes the body, headers or credentials.
+// Error returns a one-line description: method, path, status, type, error
+// code, message and request ID. It never includes the body, headers or
+// credentials.
 func (e *APIError) Error() string {
 	prefix := "managedagents: "
 	if e.Method != "" {
@@ -189,11 +203,14 @@ type errorEnvelope struct {
 	RequestID string `json:"request_id"`
 }
 
-// parseErrorEnvelope fills e from a JSON error envelope; it reports whether
-// the body was one.
-func (e *APIError) parseEnvelope(body []byte) bool {
+// parseEnvelope fills e from the API's JSON error envelope; it reports
+// whether the body was one: a JSON object whose error.type is set and, when
+// strict, whose type is "error". HTTP error bodies are parsed strictly, as
+// anything between the client and the API may answer with JSON of its own;
+// stream error frames, which only the API sends, leniently.
+func (e *APIError) parseEnvelope(body []byte, strict bool) bool {
 	var env errorEnvelope
-	if json.Unmarshal(body, &env) != nil || env.Error.Type == "" {
+	if json.Unmarshal(body, &env) != nil || env.Error.Type == "" || strict && env.Type != "error" {
 		return false
 	}
 	e.Type = env.Error.Type
@@ -228,19 +245,20 @@ func newAPIError(method, path string, resp *http.Response, body []byte) *APIErro
 	} else {
 		e.Body = append([]byte(nil), body...)
 	}
-	if !e.parseEnvelope(body) {
-		// Not an envelope: a proxy page or an empty body. Derive the type
-		// from the status and keep a short, readable message.
+	if !e.parseEnvelope(body, true) {
+		// Not an envelope: a proxy page, plain text or an empty body.
+		// Derive the type from the status; the message is the status text,
+		// never the body, which may echo anything (the request's headers,
+		// credentials included).
 		e.Type = typeForStatus(resp.StatusCode)
 		e.Message = http.StatusText(resp.StatusCode)
-		if text := strings.TrimSpace(string(body)); text != "" && !looksLikeMarkup(text) {
-			e.Message = oneLine(text, 200)
-		}
 	}
 	return e
 }
 
-// typeForStatus gives the error.type the API uses for a status (§6.2).
+// typeForStatus gives the error.type the API uses for a status: the
+// documented one, else api_error from 500 up and invalid_request_error
+// below.
 func typeForStatus(status int) string {
 	switch status {
 	case http.StatusBadRequest:
@@ -279,10 +297,6 @@ func isSpendLimit(code string) bool {
 	return false
 }
 
-func looksLikeMarkup(s string) bool {
-	return strings.HasPrefix(s, "<") || strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[")
-}
-
 // oneLine collapses whitespace and truncates s to at most n bytes, so that
 // error strings stay on one line whatever a server sends.
 func oneLine(s string, n int) string {
@@ -299,25 +313,36 @@ func oneLine(s string, n int) string {
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
-// DecodeError reports a body or event that is not the JSON the reference
-// describes. The raw bytes are kept so nothing is lost.
+// DecodeError reports a body or event that is not the JSON the API
+// documents. A 2xx answer to a call that returns a value is a DecodeError
+// when its body is empty, blank, markup, cut-off JSON or JSON that is not an
+// object: such an answer is never taken for a success. The raw bytes are
+// kept so nothing is lost.
 type DecodeError struct {
 	// EventType is the event type (the SSE event name or the JSON "type"),
 	// empty when a response body failed to decode.
 	EventType string
 	// What names the value that failed, such as "Session" or "event list".
 	What string
+	// StatusCode is the HTTP status of the response whose body failed to
+	// decode, such as 200. It is 0 for an event frame of a stream and for
+	// DecodeEvent, which have no status of their own.
+	StatusCode int
 	// Raw holds the bytes that failed to decode.
 	Raw []byte
 	// Err is the underlying error from encoding/json.
 	Err error
 }
 
-// Error names what failed to decode and why; it never includes the bytes.
+// Error names what failed to decode, the status of the response it came in
+// (when there is one) and why; it never includes the bytes.
 func (e *DecodeError) Error() string {
 	what := e.What
 	if e.EventType != "" {
 		what = fmt.Sprintf("event %q", e.EventType)
+	}
+	if e.StatusCode != 0 {
+		what = fmt.Sprintf("%s in a %d response", what, e.StatusCode)
 	}
 	return fmt.Sprintf("managedagents: decoding %s: %v", what, e.Err)
 }
@@ -330,8 +355,8 @@ func invalidParams(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidParams, fmt.Sprintf(format, args...))
 }
 
-// StreamError is a fatal "event: error" frame received on an event stream
-// (reference §5.4): the server ended the stream with an error envelope. It
+// StreamError is a fatal "event: error" frame received on an event stream:
+// the server ended the stream with an error envelope. It
 // matches the sentinels of its type with errors.Is (ErrOverloaded for
 // "overloaded_error", …). Agent-level problems are not StreamErrors: they
 // arrive as *SessionErrorEvent values and do not end the stream.
@@ -370,7 +395,7 @@ func (e *StreamError) Temporary() bool {
 // still gives an error, of type "api_error".
 func newStreamError(data []byte, requestID string) *StreamError {
 	var a APIError
-	if !a.parseEnvelope(data) {
+	if !a.parseEnvelope(data, false) {
 		return &StreamError{Type: "api_error", Message: "malformed error frame", RequestID: requestID, Raw: bytes.Clone(data)}
 	}
 	if a.RequestID == "" {

@@ -23,8 +23,9 @@ type EventsService struct {
 // most one system.message and only last). Send is not idempotent: the API
 // has no idempotency key, so it is retried only when the server certainly
 // did not act, and an ambiguous failure returns an error matching
-// ErrOutcomeUnknown. Before sending again, look in the history (List with
-// Types) for the event, as reference §6.6 describes.
+// ErrOutcomeUnknown. Before sending again, look in the history for the
+// event: List with Types for a tool result or confirmation (matching its
+// tool-use ID), or the newest events (OrderDesc) for a user.message echo.
 func (s *EventsService) Send(ctx context.Context, sessionID string, events ...EventParam) ([]Event, error) {
 	id, err := escapeID("session ID", sessionID)
 	if err != nil {

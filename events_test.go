@@ -256,6 +256,9 @@ func TestEventsListAndAll(t *testing.T) {
 		if !errors.As(err, &de) || de.EventType != EventAgentMessage || len(de.Raw) == 0 {
 			t.Fatalf("err = %#v, want a DecodeError naming agent.message", err)
 		}
+		if de.StatusCode != 200 {
+			t.Errorf("StatusCode = %d, want 200", de.StatusCode)
+		}
 	})
 	t.Run("errors", func(t *testing.T) {
 		srv := newScriptServer(t, errorStep(404), errorStep(404))

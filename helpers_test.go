@@ -105,6 +105,41 @@ func errorCodeStep(status int, code string) step {
 	}
 }
 
+// envelopeStep answers status with the API's error envelope of error.type
+// typ, with details.error_code code when code is not empty, and extra
+// headers given as name, value pairs.
+func envelopeStep(status int, typ, code string, headers ...string) step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i+1 < len(headers); i += 2 {
+			w.Header().Set(headers[i], headers[i+1])
+		}
+		details := ""
+		if code != "" {
+			details = fmt.Sprintf(`,"details":{"error_code":%q}`, code)
+		}
+		w.Header().Set("request-id", "req_env")
+		w.Header().Set("content-type", "application/json")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"type":"error","error":{"type":%q,"message":"m"%s},"request_id":"req_env"}`, typ, details)
+	}
+}
+
+// rawStep answers status with a body that is not the API's envelope (a
+// proxy's page, an empty or plain-text body) and extra headers given as
+// name, value pairs.
+func rawStep(status int, contentType, body string, headers ...string) step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i+1 < len(headers); i += 2 {
+			w.Header().Set(headers[i], headers[i+1])
+		}
+		if contentType != "" {
+			w.Header().Set("content-type", contentType)
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	}
+}
+
 // jsonStep answers 200 with body.
 func jsonStep(body string) step {
 	return func(w http.ResponseWriter, r *http.Request) {

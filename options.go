@@ -14,9 +14,10 @@ import (
 // NewClient return an error; no option panics.
 type Option func(*config) error
 
-// config is what the options build; NewClient turns it into a Client.
+// config is what the options build; NewClient turns it into a Client. The
+// credentials are of type credential, so printing a config cannot show them.
 type config struct {
-	apiKey, authToken string
+	apiKey, authToken credential
 	baseURL           string
 	httpClient        *http.Client
 	maxRetries        int
@@ -51,7 +52,7 @@ func WithAPIKey(key string) Option {
 		if err := checkHeaderValue(key); err != nil {
 			return fmt.Errorf("WithAPIKey: %w", err)
 		}
-		c.apiKey = key
+		c.apiKey = newCredential(key)
 		return nil
 	}
 }
@@ -67,7 +68,7 @@ func WithAuthToken(token string) Option {
 		if err := checkHeaderValue(token); err != nil {
 			return fmt.Errorf("WithAuthToken: %w", err)
 		}
-		c.authToken = token
+		c.authToken = newCredential(token)
 		return nil
 	}
 }

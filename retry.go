@@ -25,12 +25,13 @@ const maxRetryHint = time.Minute
 // request's context, because go-retryablehttp's hooks only see the request.
 type attempt struct {
 	// idempotent calls retry on any transient failure; the others only when
-	// the server certainly did not act (DESIGN.md, "Retries").
+	// the server certainly did not act (see decideRetry).
 	idempotent bool
 	// maybeApplied says whether the current attempt may have reached the
 	// server without a definitive answer: set when a connection is obtained,
-	// cleared by an answer that proves nothing was done (a 4xx, 429, 529,
-	// most 503s), and reset before every attempt.
+	// cleared by an answer that proves nothing was done (a 4xx, 429, 529, a
+	// 503 carrying the API's overloaded or unavailable envelope), and reset
+	// before every attempt.
 	maybeApplied atomic.Bool
 	// body is the body of the final response, read by the response
 	// handler (bodyRead) or, when retries ran out, by Client.do.
@@ -71,7 +72,22 @@ func (c *Client) retryPolicy(ctx context.Context, resp *http.Response, err error
 	return retry, nil
 }
 
-// decideRetry applies the rules of reference §6.6 and says why it retries.
+// decideRetry decides whether to send a request again, and says why.
+//
+// Never after x-should-retry: false, a spend-limit 429, a 409 (a state
+// conflict) or a certificate, scheme or redirect failure.
+//
+// Idempotent calls retry after any other transport error, 408, 429, 5xx and
+// 529, and after x-should-retry: true whatever the status.
+//
+// Non-idempotent calls (create, send) retry only what provably was not
+// done: a connection that was never made, 429, 529, and a 503 whose body is
+// the API's envelope with error.type "overloaded_error" or "unavailable" in
+// error.type or error_code, except error_code "change_outcome_unknown".
+// x-should-retry: true does not widen this: a 503 without that envelope (a
+// proxy's page, an empty body) is not retried even with it. After a timeout,
+// a reset or a body cut off once the request was written, 408 or any other
+// 5xx, the request may have been applied and is not sent again.
 func decideRetry(a *attempt, resp *http.Response, err error) (bool, string) {
 	if err != nil {
 		if permanentTransportError(err) {
@@ -122,40 +138,82 @@ func decideRetry(a *attempt, resp *http.Response, err error) (bool, string) {
 }
 
 // ambiguousStatus reports statuses after which a non-idempotent request may
-// or may not have been applied: 408 and 5xx, except the overload and
-// rate-limit answers that mean the request was turned away.
+// or may not have been applied: 408 and 5xx, except the answers that prove
+// the request was turned away (see safeForNonIdempotent).
 func ambiguousStatus(resp *http.Response) bool {
 	s := resp.StatusCode
 	return (s == http.StatusRequestTimeout || s >= 500) && !safeForNonIdempotent(resp)
 }
 
-// safeForNonIdempotent reports statuses that mean the server did not act:
-// rate limiting, overload, and 503 other than change_outcome_unknown.
+// safeForNonIdempotent reports answers that prove the server did not act,
+// so that a create or a send may be sent again: 429 (rate limiting), 529
+// (overload), and a 503 that turnedAway accepts. Any other 503 (a proxy's
+// page, an empty or plain-text body, an api_error envelope) may come from
+// behind a server that already acted.
 func safeForNonIdempotent(resp *http.Response) bool {
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, statusOverloaded:
 		return true
 	case http.StatusServiceUnavailable:
-		return peekErrorCode(resp) != "change_outcome_unknown"
+		return turnedAway(peekEnvelope(resp))
 	}
 	return false
 }
 
-// peekErrorCode reads error.details.error_code from an error response without
-// consuming it: the body is read (capped) and replaced by an in-memory copy.
+// turnedAway reports whether a 503's body is the API's own error envelope
+// saying the request was refused before any processing: error.type
+// "overloaded_error", or "unavailable" in error.type or in
+// error.details.error_code (such as "authorization_check_unavailable"),
+// and an error_code other than "change_outcome_unknown", which says the
+// change may or may not have been made.
+func turnedAway(env envelopeInfo) bool {
+	if !env.ok || env.code == "change_outcome_unknown" {
+		return false
+	}
+	return env.typ == "overloaded_error" ||
+		strings.Contains(env.typ, "unavailable") || strings.Contains(env.code, "unavailable")
+}
+
+// envelopeInfo is what the retry policy reads from an error body.
+type envelopeInfo struct {
+	ok   bool   // the body is the API's envelope: {"type":"error","error":{"type":…}}
+	typ  string // error.type
+	code string // error.details.error_code
+}
+
+// peekEnvelope reads the error envelope of an error response without
+// consuming it. A body that cannot be read whole, or that is not the API's
+// envelope (its top-level type must be "error" and error.type set), gives ok
+// false.
+func peekEnvelope(resp *http.Response) envelopeInfo {
+	body, ok := peekBody(resp)
+	if !ok {
+		return envelopeInfo{}
+	}
+	var e APIError
+	if !e.parseEnvelope(body, true) {
+		return envelopeInfo{}
+	}
+	return envelopeInfo{ok: true, typ: e.Type, code: e.ErrorCode}
+}
+
+// peekErrorCode reads error.details.error_code from an error response
+// without consuming it.
 func peekErrorCode(resp *http.Response) string {
+	return peekEnvelope(resp).code
+}
+
+// peekBody reads a response body without consuming it: the body is read
+// (capped) and replaced by an in-memory copy. ok is false when there is no
+// body or it could not be read.
+func peekBody(resp *http.Response) ([]byte, bool) {
 	if resp.Body == nil || resp.Body == http.NoBody {
-		return ""
+		return nil, false
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil {
-		return ""
-	}
-	var e APIError
-	e.parseEnvelope(body)
-	return e.ErrorCode
+	return body, err == nil
 }
 
 // permanentTransportError reports errors no retry can fix: a bad URL scheme,

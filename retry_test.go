@@ -23,10 +23,15 @@ const sessionJSON = `{"type":"session","id":"sesn_1","status":"idle","title":nul
 
 var createParams = SessionCreateParams{Agent: AgentByID("agent_1"), EnvironmentID: "env_1"}
 
-// call runs one operation: create (not idempotent) or get (idempotent).
+// call runs one operation: create or send (not idempotent), or get
+// (idempotent).
 func call(ctx context.Context, c *Client, op string) error {
-	if op == "create" {
+	switch op {
+	case "create":
 		_, err := c.Sessions.Create(ctx, createParams)
+		return err
+	case "send":
+		_, err := c.Events.Send(ctx, "sesn_1", UserMessage("hi"))
 		return err
 	}
 	_, err := c.Sessions.Get(ctx, "sesn_1")
@@ -66,8 +71,10 @@ func TestRetryPolicy(t *testing.T) {
 			steps: []step{errorStep(429, "retry-after", "2"), jsonStep(sessionJSON)}, wantCount: 2, wantWait: 2 * time.Second},
 		{name: "create is retried after 529", op: "create",
 			steps: []step{errorStep(529, "retry-after", "1"), jsonStep(sessionJSON)}, wantCount: 2, wantWait: time.Second},
-		{name: "create is retried after a plain 503", op: "create",
-			steps: []step{errorStep(503, "retry-after", "1"), jsonStep(sessionJSON)}, wantCount: 2, wantWait: time.Second},
+		{name: "create is retried after an overloaded 503", op: "create",
+			steps: []step{envelopeStep(503, "overloaded_error", "", "retry-after", "1"), jsonStep(sessionJSON)}, wantCount: 2, wantWait: time.Second},
+		{name: "create is not re-sent after an api_error 503", op: "create",
+			steps: []step{errorStep(503, "retry-after", "1"), jsonStep(sessionJSON)}, wantCount: 1, wantStatus: 503, wantUnknown: true},
 		{name: "create is not retried after a spend-limit 429", op: "create",
 			steps: []step{errorCodeStep(429, "enforced_spend_limit_reached"), jsonStep(sessionJSON)}, wantCount: 1, wantStatus: 429},
 		{name: "create is not retried after 400", op: "create",
@@ -154,6 +161,97 @@ func TestRetryPolicy(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestRetry503 runs the 503 rules against a counting server in a synctest
+// bubble. A create or a send is re-sent only after a 503 whose body is the
+// API's own envelope saying the request was turned away (overloaded_error,
+// or "unavailable" in error.type or error_code, but not
+// change_outcome_unknown); any other 503, such as a proxy's page, may come
+// after the request was applied, so it ends in ErrOutcomeUnknown. A read is
+// retried after any 503.
+func TestRetry503(t *testing.T) {
+	const html = "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
+	tests := []struct {
+		name      string
+		first     step // the answer to the first request
+		retried   bool // a second request is made, and it succeeds
+		onlyIdemp bool // the case is for get only
+	}{
+		{name: "HTML", first: rawStep(503, "text/html", html)},
+		{name: "empty body", first: rawStep(503, "", "")},
+		{name: "plain text", first: rawStep(503, "text/plain", "upstream connect error or disconnect/reset before headers")},
+		{name: "JSON without the envelope", first: rawStep(503, "application/json", `{"error":{"type":"overloaded_error","message":"m"}}`)},
+		{name: "envelope api_error", first: envelopeStep(503, "api_error", "")},
+		{name: "envelope api_error with another code", first: envelopeStep(503, "api_error", "upstream_reset")},
+		{name: "envelope overloaded_error", first: envelopeStep(503, "overloaded_error", ""), retried: true},
+		{name: "envelope error_code authorization_check_unavailable", first: envelopeStep(503, "api_error", "authorization_check_unavailable"), retried: true},
+		{name: "envelope type service_unavailable_error", first: envelopeStep(503, "service_unavailable_error", ""), retried: true},
+		{name: "envelope overloaded_error with change_outcome_unknown", first: envelopeStep(503, "overloaded_error", "change_outcome_unknown")},
+		{name: "envelope unavailable with change_outcome_unknown", first: envelopeStep(503, "service_unavailable_error", "change_outcome_unknown")},
+		{name: "HTML with x-should-retry true", first: rawStep(503, "text/html", html, "x-should-retry", "true")},
+		{name: "envelope api_error with x-should-retry true", first: envelopeStep(503, "api_error", "", "x-should-retry", "true")},
+		{name: "envelope overloaded_error with x-should-retry true", first: envelopeStep(503, "overloaded_error", "", "x-should-retry", "true"), retried: true},
+	}
+	for _, op := range []string{"create", "send", "get"} {
+		for _, tt := range tests {
+			idempotent := op == "get"
+			// A change_outcome_unknown answer says the read may not have
+			// been done either; reads retry it like any 503.
+			wantRetry := tt.retried || idempotent
+			t.Run(op+"/"+tt.name, func(t *testing.T) {
+				srv := newScriptServer(t, tt.first, successStep(t, op))
+				synctest.Test(t, func(t *testing.T) {
+					c := newTestClient(t, srv.URL)
+					err := call(t.Context(), c, op)
+					if wantRetry {
+						if err != nil || srv.count() != 2 {
+							t.Fatalf("err = %v after %d requests; want success after 2", err, srv.count())
+						}
+						return
+					}
+					if srv.count() != 1 {
+						t.Errorf("server received %d requests, want 1: the %s must not be re-sent", srv.count(), op)
+					}
+					if !errors.Is(err, ErrOutcomeUnknown) {
+						t.Errorf("err = %v, want ErrOutcomeUnknown", err)
+					}
+					var apiErr *APIError
+					if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 {
+						t.Fatalf("err = %v (%T), want it to wrap the 503 *APIError", err, err)
+					}
+					if !errors.Is(err, ErrUnavailable) {
+						t.Errorf("errors.Is(err, ErrUnavailable) = false for %v", err)
+					}
+				})
+			})
+		}
+	}
+}
+
+// TestRetry503XShouldRetryFalse: x-should-retry: false stops even a retry
+// that the envelope makes safe, and the outcome is known: nothing was done.
+func TestRetry503XShouldRetryFalse(t *testing.T) {
+	for _, op := range []string{"create", "send", "get"} {
+		t.Run(op, func(t *testing.T) {
+			srv := newScriptServer(t, envelopeStep(503, "overloaded_error", "", "x-should-retry", "false"), successStep(t, op))
+			synctest.Test(t, func(t *testing.T) {
+				c := newTestClient(t, srv.URL)
+				err := call(t.Context(), c, op)
+				if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrOutcomeUnknown) || srv.count() != 1 {
+					t.Fatalf("err = %v after %d requests; want a plain 503 after 1", err, srv.count())
+				}
+			})
+		})
+	}
+}
+
+// successStep is the 200 answer to op.
+func successStep(t *testing.T, op string) step {
+	if op == "send" {
+		return fileStep(t, "send/message.response.json")
+	}
+	return jsonStep(sessionJSON)
 }
 
 // TestRetryComputedBackoff checks the wait without a server hint: 0.5 s then

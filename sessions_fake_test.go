@@ -246,7 +246,8 @@ func TestFakeListFilters(t *testing.T) {
 }
 
 // TestFakeRetriesAreCounted asserts on the fake's own request counters that
-// a create is sent again after 529 but not after 500.
+// a create is sent again after 529 and an unavailable 503, but not after 500
+// or the fake's default (api_error) 503.
 func TestFakeRetriesAreCounted(t *testing.T) {
 	params := managedagents.SessionCreateParams{Agent: managedagents.AgentByID(managedagentstest.DefaultAgentID), EnvironmentID: managedagentstest.DefaultEnvironmentID}
 	t.Run("529 is retried", func(t *testing.T) {
@@ -268,6 +269,30 @@ func TestFakeRetriesAreCounted(t *testing.T) {
 		}
 		if n := srv.Count(http.MethodPost, "/v1/sessions"); n != 1 {
 			t.Errorf("POSTs = %d, want 1", n)
+		}
+	})
+	t.Run("a plain 503 is not", func(t *testing.T) {
+		// The fake's 503 carries an api_error envelope: nothing says the
+		// request was turned away.
+		srv, c := newFake(t)
+		srv.FailNext(1, 503, managedagentstest.FailWithHeader("retry-after", "0"))
+		_, err := c.Sessions.Create(t.Context(), params)
+		if !errors.Is(err, managedagents.ErrOutcomeUnknown) || !errors.Is(err, managedagents.ErrUnavailable) {
+			t.Fatalf("err = %v, want ErrOutcomeUnknown wrapping the 503", err)
+		}
+		if n := srv.Count(http.MethodPost, "/v1/sessions"); n != 1 {
+			t.Errorf("POSTs = %d, want 1", n)
+		}
+	})
+	t.Run("a 503 authorization_check_unavailable is retried", func(t *testing.T) {
+		srv, c := newFake(t)
+		srv.FailNext(1, 503, managedagentstest.FailWithErrorCode("authorization_check_unavailable"),
+			managedagentstest.FailWithHeader("retry-after", "0"))
+		if _, err := c.Sessions.Create(t.Context(), params); err != nil {
+			t.Fatal(err)
+		}
+		if n := srv.Count(http.MethodPost, "/v1/sessions"); n != 2 {
+			t.Errorf("POSTs = %d, want 2", n)
 		}
 	})
 	t.Run("wrong key", func(t *testing.T) {

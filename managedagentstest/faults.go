@@ -43,7 +43,9 @@ func FailWithHeader(key, value string) FailOption {
 }
 
 // FailWithErrorCode sets error.details.error_code in the envelope, e.g.
-// "enforced_spend_limit_reached" or "change_outcome_unknown".
+// "enforced_spend_limit_reached", "change_outcome_unknown", or
+// "authorization_check_unavailable" (a 503 that says the request was turned
+// away, after which the client sends even a create or a send again).
 func FailWithErrorCode(code string) FailOption {
 	return func(ft *fault) { ft.code = code }
 }
