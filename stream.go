@@ -186,8 +186,11 @@ func (s *EventsService) Stream(ctx context.Context, sessionID string, params Str
 		return nil, err
 	}
 	params.setDefaults()
-	q := url.Values{}
+	var q url.Values // nil without previews: an idle stream holds no map for it
 	for _, d := range params.EventDeltas {
+		if q == nil {
+			q = url.Values{}
+		}
 		q.Add("event_deltas[]", d)
 	}
 	st := &Stream{
@@ -444,6 +447,21 @@ func (st *Stream) connect() (*http.Response, error) {
 	return resp, nil
 }
 
+// onOwnStack runs f on a goroutine of its own and waits for it. The
+// goroutine that ranges over a stream keeps its stack for the stream's
+// whole life, mostly blocked in a read; running an HTTP request and its
+// JSON decoding there would grow that stack for good (the runtime shrinks
+// a stack only while less than a quarter of it is in use), so a thousand
+// idle streams would hold twice the stack memory of plain readers.
+func onOwnStack(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	<-done
+}
+
 // endConn closes a connection and releases its context.
 func (st *Stream) endConn(resp *http.Response) {
 	resp.Body.Close()
@@ -462,7 +480,9 @@ func (st *Stream) reconnect(yield func(Event, error) bool, failures *int) *http.
 			return nil
 		}
 		*failures++
-		resp, err := st.connect()
+		var resp *http.Response
+		var err error
+		onOwnStack(func() { resp, err = st.connect() })
 		if err != nil {
 			if st.ctx.Err() != nil {
 				st.reportEnd(yield)
@@ -529,7 +549,9 @@ func (st *Stream) sleep(d time.Duration) bool {
 func (st *Stream) historyPage(params EventListParams) (*EventPage, error) {
 	ctx, cancel := context.WithTimeout(st.ctx, st.params.HistoryTimeout)
 	defer cancel()
-	page, err := st.events.List(ctx, st.sessionID, params)
+	var page *EventPage
+	var err error
+	onOwnStack(func() { page, err = st.events.List(ctx, st.sessionID, params) })
 	if err != nil && st.ctx.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		err = fmt.Errorf("managedagents: reading the history: no page within %v: %w", st.params.HistoryTimeout, err)
 	}
