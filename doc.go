@@ -43,4 +43,21 @@
 // wraps the cause; the caller can then look for the session (for example by
 // listing with CreatedAtOrAfter and a metadata marker) or the event before
 // trying again.
+//
+// # Live streams
+//
+// Events.Stream follows a session over Server-Sent Events and resumes after
+// drops: it reconnects with backoff, reads the history from a little before
+// the newest event it delivered, and drops the copies it has already
+// delivered by their IDs (8-byte hashes of the recent ones; a stream retains
+// at most 32 KiB for this at the default settings). Every wait is bounded:
+// a reconnect without response headers (ConnectTimeout), a history page
+// that does not come (HistoryTimeout), a connection that falls silent
+// (IdleTimeout), and a frame too large (MaxFrameBytes).
+//
+// The client reads SSE with a reader of its own rather than
+// launchdarkly/eventsource's Decoder, because that decoder runs a goroutine
+// per stream, grows without bound on a line with no ending and joins data
+// lines in quadratic time. The fake server writes its frames with that
+// library's Encoder, and a fuzz test holds the two to the same frames.
 package managedagents
