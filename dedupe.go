@@ -6,17 +6,19 @@ import (
 )
 
 // deliveredSet remembers what a resuming stream has yielded, so that the
-// copies a history read returns again are dropped, in small memory: an
-// 8-byte hash of each event ID and its processed_at, for the events the
-// newest timestamp cannot decide on its own.
+// copies that come again are dropped, in small memory: an 8-byte hash of
+// each event ID and its processed_at, for the last max events delivered.
 //
-// After a reconnect the history is read from resumeFrom: resumeMargin
-// before the newest processed_at delivered, or the floor if that is later.
-// Entries older than that are pruned, and at most max are kept; when the
-// bound evicts an entry the margin still covers, the floor rises past it,
-// and history events processed before the floor count as delivered. Only
-// history events are judged by time: a live event is delivered unless its
-// ID was delivered.
+// Copies come again in two ways. A history read after a reconnect starts
+// resumeMargin before the newest processed_at delivered (or at the floor,
+// if that is later), so it returns the last events delivered once more.
+// And the connection opened before that read delivers live the events
+// processed since it was opened, which the read may have delivered
+// already; so entries are kept by count, not by age, and the live stream
+// is checked against them too. When the bound evicts an entry the margin
+// still covers, the floor rises past it: history events processed before
+// the floor count as delivered. Only history events are judged by time; a
+// live event is delivered unless its ID was.
 type deliveredSet struct {
 	// hashes and ats hold the remembered events in delivery order, oldest
 	// first: the ID's hash, whose low bit is set when the copy delivered
@@ -98,7 +100,7 @@ func (s *deliveredSet) advance(at time.Time) {
 	}
 }
 
-// add appends an entry, pruning and evicting first.
+// add appends an entry, evicting the oldest at the bound.
 func (s *deliveredSet) add(h uint64, at time.Time, processed bool) {
 	if processed {
 		h |= processedBit
@@ -106,7 +108,6 @@ func (s *deliveredSet) add(h uint64, at time.Time, processed bool) {
 	} else {
 		at = s.newest
 	}
-	s.prune()
 	if len(s.hashes) >= s.max {
 		if oldest := s.ats[0]; oldest >= nanos(s.resumeFrom()) {
 			if f := time.Unix(0, oldest+1); f.After(s.floor) {
@@ -117,19 +118,6 @@ func (s *deliveredSet) add(h uint64, at time.Time, processed bool) {
 	}
 	s.hashes = append(s.hashes, h)
 	s.ats = append(s.ats, nanos(at))
-}
-
-// prune drops the oldest entries that no history read can return again.
-func (s *deliveredSet) prune() {
-	if s.newest.IsZero() {
-		return
-	}
-	from := nanos(s.resumeFrom())
-	n := 0
-	for n < len(s.ats) && s.ats[n] < from {
-		n++
-	}
-	s.drop(n)
 }
 
 // drop forgets the n oldest entries. Once the room left ahead of the

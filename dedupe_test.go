@@ -22,7 +22,7 @@ func seenEvent(id string, ms int) Event {
 }
 
 func TestDeliveredSet(t *testing.T) {
-	s := deliveredSet{max: 4}
+	s := deliveredSet{max: 8}
 	if s.check(seenEvent("a", 0), true) {
 		t.Error("a first event counts as delivered")
 	}
@@ -53,10 +53,10 @@ func TestDeliveredSet(t *testing.T) {
 	if got, want := s.resumeFrom(), dedupeBase.Add(5*time.Second); !got.Equal(want) {
 		t.Errorf("resumeFrom = %v, want %v (newest less the margin)", got, want)
 	}
-	// Entries older than the margin are pruned by the next add.
-	s.check(seenEvent("next", 10_001), true)
-	if len(s.hashes) != 3 {
-		t.Errorf("kept %d entries, want 3 (late, early, next)", len(s.hashes))
+	// Entries older than the margin are kept: the live stream may still
+	// bring a copy of an event the history delivered.
+	if !s.check(seenEvent("a", 0), true) {
+		t.Error("a live copy of an event older than the margin was not recognised")
 	}
 }
 
@@ -97,8 +97,7 @@ func TestIDHashStable(t *testing.T) {
 
 // BenchmarkDedupeMemory reports the memory a resuming stream retains to
 // drop duplicates, after 1k, 10k and 50k delivered events one millisecond
-// apart (the newest 5 s of them are within the resume margin), at the
-// default DedupeWindow:
+// apart, at the default DedupeWindow:
 //
 //	go test -run XXX -bench BenchmarkDedupeMemory -benchtime 1x .
 func BenchmarkDedupeMemory(b *testing.B) {

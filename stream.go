@@ -167,13 +167,12 @@ type Stream struct {
 // every persisted event exactly once, in order. It ends on session.deleted,
 // session.status_terminated, the end of ctx, or Close.
 //
-// A resuming stream remembers the IDs of recently delivered events (an
-// 8-byte hash each, at most StreamParams.DedupeWindow of them, within
-// 5 s of processing time of the newest), and after a reconnect reads the
-// history from 5 s before the newest event it delivered: a reconnect
-// costs one history page however long the session has run. Events are
-// told apart by ID only; a live event is never dropped because of its
-// timestamp.
+// A resuming stream remembers the IDs of the last events it delivered (an
+// 8-byte hash each, StreamParams.DedupeWindow of them), and after a
+// reconnect reads the history from 5 s before the newest event it
+// delivered: a reconnect costs about one history page however long the
+// session has run. Events are told apart by ID only; a live event is never
+// dropped because of its timestamp.
 func (s *EventsService) Stream(ctx context.Context, sessionID string, params StreamParams) (*Stream, error) {
 	if ctx == nil {
 		return nil, invalidParams("nil context")

@@ -3,7 +3,11 @@ package managedagents_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -244,4 +248,118 @@ func TestStreamChaos(t *testing.T) {
 		t.Errorf("only %d reconnects (drops %v); the test wants at least 20", st.Reconnects(), drops)
 	}
 	t.Logf("%d events, %d reconnects", len(got), st.Reconnects())
+}
+
+// countingTransport counts the history requests (GET …/events) and the
+// bytes of their response bodies.
+type countingTransport struct {
+	mu       sync.Mutex
+	requests int
+	bytes    int64
+}
+
+func (ct *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err != nil || r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/events") {
+		return resp, err
+	}
+	ct.mu.Lock()
+	ct.requests++
+	ct.mu.Unlock()
+	resp.Body = &countingBody{ReadCloser: resp.Body, ct: ct}
+	return resp, nil
+}
+
+func (ct *countingTransport) counts() (int, int64) {
+	ct.mu.Lock()
+	defer ct.mu.Unlock()
+	return ct.requests, ct.bytes
+}
+
+type countingBody struct {
+	io.ReadCloser
+	ct *countingTransport
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.ct.mu.Lock()
+	b.ct.bytes += int64(n)
+	b.ct.mu.Unlock()
+	return n, err
+}
+
+// TestStreamResumeCostIsBounded drops a stream after it has delivered
+// 10,000 events and measures the reconnect's history reads: the resume
+// reads from a little before the newest event delivered, so it costs one
+// page, not the whole history. The fake's clock moves 100 ms per reading,
+// so the turn spans minutes as a real one would.
+func TestStreamResumeCostIsBounded(t *testing.T) {
+	noLeaks(t)
+	const n = 10_000
+	script := func(ctx context.Context, turn *managedagentstest.Turn) error {
+		for i := range n {
+			if _, err := turn.Emit(managedagents.EventAgentMessage, map[string]any{
+				"content": []map[string]any{{"type": "text", "text": fmt.Sprint("message ", i)}},
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(100 * time.Millisecond)
+		return now
+	}
+	ct := &countingTransport{}
+	srv, c := newFakeWith(t, []managedagentstest.Option{managedagentstest.WithScript(script), managedagentstest.WithClock(clock)},
+		managedagents.WithHTTPClient(&http.Client{Transport: ct}))
+	s := create(t, c, "long")
+	srv.DropNextStreams(n) // cut after 10,000 event frames
+
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	st, err := c.Events.Stream(ctx, s.ID, fastReconnect(managedagents.StreamParams{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Events.Send(ctx, s.ID, managedagents.UserMessage("go")); err != nil {
+		t.Fatal(err)
+	}
+	var got []managedagents.Event
+	var beforeReqs int
+	var beforeBytes int64
+	for ev, err := range st.Events() {
+		if err != nil {
+			t.Fatalf("after %d events: %v", len(got), err)
+		}
+		got = append(got, ev)
+		if len(got) == n-1 {
+			// The first connection's last events: what was read so far is
+			// the open's start marker and first fill.
+			beforeReqs, beforeBytes = ct.counts()
+		}
+		if idle, ok := ev.(*managedagents.SessionStatusIdleEvent); ok && idle.StopReason.EndsTurn() {
+			break
+		}
+	}
+	if st.Reconnects() != 1 {
+		t.Fatalf("%d reconnects, want 1", st.Reconnects())
+	}
+	afterReqs, afterBytes := ct.counts()
+	want := history(t, c, s.ID, managedagents.EventListParams{})
+	_, allBytes := ct.counts()
+	allBytes -= afterBytes
+	if diff := cmp.Diff(eventIDs(want), eventIDs(got)); diff != "" {
+		t.Fatalf("stream vs history (-history +stream):\n%s", diff)
+	}
+	reqs, bytes := afterReqs-beforeReqs, afterBytes-beforeBytes
+	t.Logf("resume after %d events: %d history request(s), %d bytes; the whole history is %d bytes", len(got), reqs, bytes, allBytes)
+	if reqs != 1 || bytes*20 > allBytes {
+		t.Errorf("resume read %d pages, %d bytes (%.1f %% of the history); want 1 page under 5 %%", reqs, bytes, 100*float64(bytes)/float64(allBytes))
+	}
 }
