@@ -341,29 +341,33 @@ func (s BlockSource) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes a source of any type, keeping the JSON of unknown
-// types.
+// types. The fields of all the known types fit one struct, decoded in one
+// pass with the type.
 func (s *BlockSource) UnmarshalJSON(data []byte) error {
-	var head struct {
-		Type string `json:"type"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return err
-	}
-	switch head.Type {
-	case SourceTypeBase64, SourceTypeText, SourceTypeURL, SourceTypeFile:
-	default:
-		*s = BlockSource{Type: head.Type, raw: bytes.Clone(data)}
-		return nil
-	}
-	var w struct {
+	type wire = struct { // an alias keeps the errors' struct name empty
+		Type      string `json:"type"`
 		MediaType string `json:"media_type"`
 		Data      string `json:"data"`
 		URL       string `json:"url"`
 		FileID    string `json:"file_id"`
 	}
-	if err := json.Unmarshal(data, &w); err != nil {
+	var w wire
+	typ, raw, err := decodeOpen(data, &w, func(w *wire) string { return w.Type }, knownSourceType)
+	if err != nil {
 		return err
 	}
-	*s = BlockSource{Type: head.Type, MediaType: w.MediaType, Data: w.Data, URL: w.URL, FileID: w.FileID}
+	if raw != nil {
+		*s = BlockSource{Type: typ, raw: raw}
+		return nil
+	}
+	*s = BlockSource{Type: typ, MediaType: w.MediaType, Data: w.Data, URL: w.URL, FileID: w.FileID}
 	return nil
+}
+
+func knownSourceType(t string) bool {
+	switch t {
+	case SourceTypeBase64, SourceTypeText, SourceTypeURL, SourceTypeFile:
+		return true
+	}
+	return false
 }
