@@ -64,3 +64,127 @@ func TestOpenUnionsOnePass(t *testing.T) {
 		t.Errorf("keys in other cases: %+v, %v", src, err)
 	}
 }
+
+func TestPeekType(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // "" for no guess
+	}{
+		{`{"type":"text","text":"a"}`, "text"},
+		{" \n{ \"type\"\t:\r\"text\" }", "text"},
+		{`{"text":"a","type":"text"}`, "text"},
+		{`{"source":{"type":"url","url":"u"},"type":"image"}`, "image"},
+		{`{"content":[{"type":"text"},[{"type":"x"}]],"n":-1.5e3,"ok":true,"no":null,"type":"search_result"}`, "search_result"},
+		{`{"text":"a\"type\":\"image","type":"text"}`, "text"},
+		{`{"text":"a\\","type":"text"}`, "text"},
+		{`{"text":"}]{[","type":"text"}`, "text"},
+		{`{"type":"text","type":"image"}`, "text"}, // a guess: the decode has the last word
+		{`{"typ\u0065":"text"}`, ""},
+		{`{"type":"te\u0078t"}`, ""},
+		{`{"Type":"text"}`, ""},
+		{`{"type":null,"type":"text"}`, ""},
+		{`{"type":5}`, ""},
+		{`{"id":"x"}`, ""},
+		{`{}`, ""},
+		{`[{"type":"text"}]`, ""},
+		{`"type"`, ""},
+		{``, ""},
+		{`{"type"`, ""},
+		{`{"type":"text`, ""},
+		{`{"a":{"type":"text"`, ""},
+		{`{"a":"b\"`, ""},
+		{`{"a" "type":"text"}`, ""},
+		{`{"a":1 "type":"text"}`, ""},
+		{`{"a":,"type":"text"}`, "text"}, // not JSON, which the decode will say
+	}
+	for _, tt := range tests {
+		got, ok := peekType([]byte(tt.in))
+		if string(got) != tt.want || ok != (tt.want != "") {
+			t.Errorf("peekType(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
+		}
+	}
+}
+
+// TestContentBlockTypeRules checks that blocks take their type by the rules
+// of encoding/json, whatever the guess of the fast path.
+func TestContentBlockTypeRules(t *testing.T) {
+	src := &BlockSource{Type: SourceTypeFile, FileID: "f"}
+	tests := []struct {
+		name string
+		in   string
+		want ContentBlock
+	}{
+		{"spaced", " {\n\t\"type\" : \"text\" ,\r\n \"text\" : \"a\" } ", TextBlock("a")},
+		{"type last", `{"text":"a","type":"text"}`, TextBlock("a")},
+		{"escaped key", `{"typ\u0065":"text","text":"a"}`, TextBlock("a")},
+		{"escaped value", `{"type":"te\u0078t","text":"a"}`, TextBlock("a")},
+		{"key in upper case", `{"TYPE":"text","text":"a"}`, TextBlock("a")},
+		{"nested type first", `{"source":{"type":"file","file_id":"f"},"type":"image"}`, ContentBlock{Type: BlockTypeImage, Source: src}},
+		{"nested blocks first", `{"content":[{"type":"text","text":"x"}],"type":"search_result","source":"u","title":"t"}`,
+			ContentBlock{Type: BlockTypeSearchResult, SourceURL: "u", Title: Ptr("t"), Content: []ContentBlock{TextBlock("x")}}},
+		{"quoted type in a string first", `{"text":"\"type\":\"image\"","type":"text"}`, TextBlock(`"type":"image"`)},
+		{"duplicate: last wins", `{"type":"text","type":"image","source":{"type":"file","file_id":"f"}}`, ContentBlock{Type: BlockTypeImage, Source: src}},
+		{"duplicate: last wins over an escaped first", `{"typ\u0065":"image","type":"text","text":"a"}`, TextBlock("a")},
+		{"duplicate: known then unknown", `{"type":"text","type":"widget"}`,
+			ContentBlock{Type: "widget", raw: json.RawMessage(`{"type":"text","type":"widget"}`)}},
+		{"duplicate: unknown then known", `{"type":"widget","type":"text","text":"a"}`, TextBlock("a")},
+		{"duplicate: a known type's odd field before an unknown type", `{"type":"text","text":5,"type":"widget"}`,
+			ContentBlock{Type: "widget", raw: json.RawMessage(`{"type":"text","text":5,"type":"widget"}`)}},
+		{"null does not unset", `{"type":"text","type":null,"text":"a"}`, TextBlock("a")},
+		{"null first", `{"type":null,"type":"text","text":"a"}`, TextBlock("a")},
+		{"no type", `{"text":"a"}`, ContentBlock{raw: json.RawMessage(`{"text":"a"}`)}},
+		{"null", `null`, ContentBlock{raw: json.RawMessage(`null`)}},
+	}
+	opts := cmp.AllowUnexported(ContentBlock{}, BlockSource{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got ContentBlock
+			if err := got.UnmarshalJSON([]byte(tt.in)); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got, opts); diff != "" {
+				t.Errorf("decoded (-want +got):\n%s", diff)
+			}
+		})
+	}
+	for _, in := range []string{
+		`{"type":"text","text":"a"}x`,
+		`{"type":"text","text":"a",}`,
+		`{"type":"widget",}`,
+		`{"type":"widget","type":1}`,
+		`{"type":"text","type":"image","source":"u"}`,
+		`{"type":"widget","type":"text","text":5}`,
+	} {
+		var b ContentBlock
+		if err := b.UnmarshalJSON([]byte(in)); err == nil {
+			t.Errorf("%s decoded: %+v", in, b)
+		}
+	}
+}
+
+// FuzzContentBlock checks that the one-pass decoding of a block gives what
+// reading its type first and then the block gives, error or not.
+func FuzzContentBlock(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"text","text":"a"}`, `{"text":"a","type":"text"}`, `{"type":"text","type":"image","source":{"type":"url","url":"u"}}`,
+		`{"typ\u0065":"redacted"}`, `{"type":"document","source":{"type":"text","media_type":"text/plain","data":"d"},"title":null,"context":"c"}`,
+		`{"type":"search_result","source":"u","title":"t","content":[{"type":"text","text":"x"}],"citations":{"enabled":true}}`,
+		`{"type":"widget","type":"text","text":5}`, `{"TYPE":"image","source":null}`, `null`, `{}`,
+	} {
+		f.Add([]byte(s))
+	}
+	opts := cmp.AllowUnexported(ContentBlock{}, BlockSource{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got ContentBlock
+		err := got.UnmarshalJSON(data)
+		want, werr := decodeBlockTwoPass(data)
+		if (err != nil) != (werr != nil) || err != nil && err.Error() != werr.Error() {
+			t.Fatalf("%q: error %v, two passes give %v", data, err, werr)
+		}
+		if err == nil {
+			if diff := cmp.Diff(want, got, opts); diff != "" {
+				t.Fatalf("%q (-two passes +one):\n%s", data, diff)
+			}
+		}
+	})
+}
