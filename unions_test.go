@@ -188,3 +188,55 @@ func FuzzContentBlock(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeEventTypeRules checks that events take their type by the rules
+// of encoding/json, whatever the guess of the fast path or the hint.
+func TestDecodeEventTypeRules(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		hint string
+		want string // the event's type; "" for an error
+	}{
+		{"type last, after nested types", `{"id":"e","content":[{"type":"text","text":"a"}],"type":"agent.message"}`, "", EventAgentMessage},
+		{"spaced", " {\n\t\"type\" : \"agent.thinking\" } ", "", EventAgentThinking},
+		{"escaped key", `{"typ\u0065":"agent.thinking"}`, "", EventAgentThinking},
+		{"escaped value", `{"type":"agent.thinkin\u0067"}`, "", EventAgentThinking},
+		{"key in upper case", `{"TYPE":"agent.thinking"}`, "", EventAgentThinking},
+		{"duplicate: known then known", `{"type":"agent.thinking","type":"session.deleted"}`, "", EventSessionDeleted},
+		{"duplicate: unknown then known", `{"type":"x.y","type":"agent.thinking"}`, "", EventAgentThinking},
+		{"duplicate: known then unknown", `{"type":"agent.thinking","type":"x.y","id":5}`, "", "x.y"},
+		{"duplicate: a known type's odd field before an unknown type", `{"type":"agent.message","content":7,"type":"x.y"}`, "", "x.y"},
+		{"duplicate: empty last", `{"type":"agent.thinking","type":""}`, "", ""},
+		{"duplicate: empty first", `{"type":"","type":"agent.thinking"}`, "", EventAgentThinking},
+		{"null does not unset", `{"type":"agent.thinking","type":null}`, "", EventAgentThinking},
+		{"hint of another type", `{"type":"agent.thinking"}`, EventSessionDeleted, EventAgentThinking},
+		{"hint of an unknown type", `{"type":"agent.thinking"}`, "x.y", EventAgentThinking},
+		{"hint, duplicate keys", `{"type":"agent.thinking","type":"session.deleted"}`, EventAgentThinking, EventSessionDeleted},
+		{"empty type", `{"type":""}`, "", ""},
+		{"a known type's odd field", `{"type":"agent.message","content":7}`, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := decodeEvent([]byte(tt.in), tt.hint)
+			if tt.want == "" {
+				if err == nil {
+					t.Fatalf("decoded: %#v", ev)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.EventType() != tt.want {
+				t.Errorf("type %q, want %q", ev.EventType(), tt.want)
+			}
+			if _, unknown := ev.(*UnknownEvent); unknown == (eventTypes[tt.want] != nil) {
+				t.Errorf("%T for type %q", ev, tt.want)
+			}
+			if string(ev.RawJSON()) != tt.in {
+				t.Errorf("RawJSON = %s", ev.RawJSON())
+			}
+		})
+	}
+}
