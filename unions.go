@@ -155,6 +155,16 @@ func skipValue(data []byte, i int) (int, bool) {
 	return i, true
 }
 
+// isJSONString reports whether the JSON value in data starts as a string.
+// The decoders of the values that are either a string or an object use it
+// to decode once; a string that does not parse still falls through to the
+// object form and its error, as when the string form was always tried
+// first.
+func isJSONString(data []byte) bool {
+	i := skipSpace(data, 0)
+	return i < len(data) && data[i] == '"'
+}
+
 // decodeOpen decodes an object of an open union on "type" into v, a fresh
 // pointer to a method-less struct whose Type field typeOf returns. One pass
 // decodes the fields and the type together; a known type is thus decoded

@@ -240,3 +240,44 @@ func TestDecodeEventTypeRules(t *testing.T) {
 		})
 	}
 }
+
+// TestStringOrObject checks the values that are a string or an object.
+func TestStringOrObject(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want Effort
+		err  bool
+	}{
+		{`"high"`, EffortHigh, false},
+		{" \"max\" ", EffortMax, false},
+		{`{"type":"low"}`, EffortLow, false},
+		{`null`, "", false},
+		{`5`, "", true},
+		{`"high`, "", true},
+		{`["high"]`, "", true},
+	} {
+		e := EffortMedium
+		err := e.UnmarshalJSON([]byte(tt.in))
+		if (err != nil) != tt.err || err == nil && e != tt.want {
+			t.Errorf("Effort %s: %q, %v", tt.in, e, err)
+		}
+	}
+	for _, tt := range []struct {
+		in   string
+		want ModelConfig
+		err  bool
+	}{
+		{`"claude-sonnet-4-6"`, ModelConfig{ID: "claude-sonnet-4-6"}, false},
+		{`{"id":"m","speed":"fast","effort":"high"}`, ModelConfig{ID: "m", Speed: "fast", Effort: EffortHigh}, false},
+		{`null`, ModelConfig{}, false},
+		{`5`, ModelConfig{}, true},
+		{`{"id":5}`, ModelConfig{}, true},
+		{`"m`, ModelConfig{}, true},
+	} {
+		m := ModelConfig{ID: "old", Speed: "standard"}
+		err := m.UnmarshalJSON([]byte(tt.in))
+		if (err != nil) != tt.err || err == nil && !cmp.Equal(m, tt.want) {
+			t.Errorf("ModelConfig %s: %+v, %v", tt.in, m, err)
+		}
+	}
+}
