@@ -299,7 +299,8 @@ func (es *Events) UnmarshalJSON(data []byte) error {
 	var first *DecodeError
 	failed := 0
 	for i, item := range items {
-		ev, err := DecodeEvent(item)
+		// Each item is a copy of its bytes already: no need for another.
+		ev, err := decodeEvent(item, "")
 		if err != nil {
 			failed++
 			if first == nil {
