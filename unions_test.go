@@ -281,3 +281,19 @@ func TestStringOrObject(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeBlockKeepsType checks what the fast path of blocks relies on:
+// the struct of each known type decodes the type too. Without it, every
+// block would silently take the slow path.
+func TestDecodeBlockKeepsType(t *testing.T) {
+	for _, typ := range []string{BlockTypeText, BlockTypeImage, BlockTypeDocument, BlockTypeSearchResult, BlockTypeRedacted} {
+		got, ok := knownBlockTypeOf([]byte(typ))
+		if !ok || got != typ {
+			t.Errorf("knownBlockTypeOf(%q) = %q, %v", typ, got, ok)
+		}
+		out, err := decodeBlock(typ, []byte(`{"type":"`+typ+`"}`))
+		if err != nil || out.Type != typ {
+			t.Errorf("decodeBlock(%q): Type %q, %v", typ, out.Type, err)
+		}
+	}
+}
