@@ -35,12 +35,15 @@ func (e Effort) MarshalJSON() ([]byte, error) {
 	}{string(e)})
 }
 
-// UnmarshalJSON accepts "high" and {"type":"high"}.
+// UnmarshalJSON accepts "high" and {"type":"high"}. The first byte
+// chooses the form, so that the JSON is decoded once.
 func (e *Effort) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*e = Effort(s)
-		return nil
+	if isJSONString(b) {
+		var s string
+		if json.Unmarshal(b, &s) == nil {
+			*e = Effort(s)
+			return nil
+		}
 	}
 	var obj struct {
 		Type string `json:"type"`
@@ -65,12 +68,15 @@ type ModelConfig struct {
 	InferenceGeo *string `json:"inference_geo,omitempty"`
 }
 
-// UnmarshalJSON accepts a bare model ID string or the object form.
+// UnmarshalJSON accepts a bare model ID string or the object form. The
+// first byte chooses the form, so that the JSON is decoded once.
 func (m *ModelConfig) UnmarshalJSON(b []byte) error {
-	var id string
-	if json.Unmarshal(b, &id) == nil {
-		*m = ModelConfig{ID: id}
-		return nil
+	if isJSONString(b) {
+		var id string
+		if json.Unmarshal(b, &id) == nil {
+			*m = ModelConfig{ID: id}
+			return nil
+		}
 	}
 	type plain ModelConfig
 	var p plain

@@ -227,59 +227,22 @@ func (b ContentBlock) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON decodes a block of any type. Known types are decoded
 // strictly; an unknown type keeps its raw JSON and only its Type is read.
+//
+// The variants disagree on the JSON type of source (an object, or a search
+// result's string) and a text block may carry fields that another type
+// defines differently, so there is no one struct for all of them: the type
+// is guessed with a cheap scan and the block decoded once as that type.
 func (b *ContentBlock) UnmarshalJSON(data []byte) error {
-	var head struct {
-		Type string `json:"type"`
+	if t, ok := peekType(data); ok {
+		if typ, known := knownBlockTypeOf(t); known {
+			if out, err := decodeBlock(typ, data); err == nil && out.Type == typ {
+				*b = out
+				return nil
+			}
+		}
 	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return err
-	}
-	if !knownBlockType(head.Type) {
-		*b = ContentBlock{Type: head.Type, raw: bytes.Clone(data)}
-		return nil
-	}
-	out := ContentBlock{Type: head.Type}
-	var err error
-	switch head.Type {
-	case BlockTypeText:
-		var w struct {
-			Text string `json:"text"`
-		}
-		err = json.Unmarshal(data, &w)
-		out.Text = w.Text
-	case BlockTypeImage:
-		var w struct {
-			Source *BlockSource `json:"source"`
-		}
-		err = json.Unmarshal(data, &w)
-		out.Source = w.Source
-	case BlockTypeDocument:
-		var w struct {
-			Source  *BlockSource    `json:"source"`
-			Title   json.RawMessage `json:"title"`
-			Context json.RawMessage `json:"context"`
-		}
-		if err = json.Unmarshal(data, &w); err != nil {
-			return err
-		}
-		out.Source = w.Source
-		if out.Title, out.titleNull, err = decodeOptString(w.Title); err != nil {
-			return err
-		}
-		out.Context, out.contextNull, err = decodeOptString(w.Context)
-	case BlockTypeSearchResult:
-		var w struct {
-			Source    string          `json:"source"`
-			Title     json.RawMessage `json:"title"`
-			Content   []ContentBlock  `json:"content"`
-			Citations *Citations      `json:"citations"`
-		}
-		if err = json.Unmarshal(data, &w); err != nil {
-			return err
-		}
-		out.SourceURL, out.Content, out.Citations = w.Source, w.Content, w.Citations
-		out.Title, out.titleNull, err = decodeOptString(w.Title)
-	}
+	// No guess, a wrong one, or an error.
+	out, err := decodeBlockTwoPass(data)
 	if err != nil {
 		return err
 	}
@@ -287,20 +250,105 @@ func (b *ContentBlock) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// decodeOptString decodes an optional, nullable string, reporting an
-// explicit null apart from absence.
-func decodeOptString(raw json.RawMessage) (s *string, null bool, err error) {
-	if len(raw) == 0 {
-		return nil, false, nil
+// decodeBlockTwoPass reads the type alone, then the block of that type: the
+// slow path of UnmarshalJSON, whose results the fast path must equal.
+func decodeBlockTwoPass(data []byte) (ContentBlock, error) {
+	var head struct {
+		Type string `json:"type"`
 	}
-	if string(raw) == "null" {
-		return nil, true, nil
+	if err := json.Unmarshal(data, &head); err != nil {
+		return ContentBlock{}, err
 	}
-	var v string
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, false, err
+	if !knownBlockType(head.Type) {
+		return ContentBlock{Type: head.Type, raw: bytes.Clone(data)}, nil
 	}
-	return &v, false, nil
+	out, err := decodeBlock(head.Type, data)
+	out.Type = head.Type
+	return out, err
+}
+
+// knownBlockTypeOf returns the known block type spelt t.
+func knownBlockTypeOf(t []byte) (string, bool) {
+	switch string(t) {
+	case BlockTypeText:
+		return BlockTypeText, true
+	case BlockTypeImage:
+		return BlockTypeImage, true
+	case BlockTypeDocument:
+		return BlockTypeDocument, true
+	case BlockTypeSearchResult:
+		return BlockTypeSearchResult, true
+	case BlockTypeRedacted:
+		return BlockTypeRedacted, true
+	}
+	return "", false
+}
+
+// decodeBlock decodes data as a block of the known type typ, with one
+// json.Unmarshal into a struct of that type's fields and the type, which
+// the result's Type is.
+func decodeBlock(typ string, data []byte) (ContentBlock, error) {
+	var out ContentBlock
+	var err error
+	switch typ {
+	case BlockTypeText:
+		var w struct {
+			Type string `json:"type"`
+			Text string `json:"text"`
+		}
+		err = json.Unmarshal(data, &w)
+		out = ContentBlock{Type: w.Type, Text: w.Text}
+	case BlockTypeImage:
+		var w struct {
+			Type   string       `json:"type"`
+			Source *BlockSource `json:"source"`
+		}
+		err = json.Unmarshal(data, &w)
+		out = ContentBlock{Type: w.Type, Source: w.Source}
+	case BlockTypeDocument:
+		var w struct {
+			Type    string       `json:"type"`
+			Source  *BlockSource `json:"source"`
+			Title   optString    `json:"title"`
+			Context optString    `json:"context"`
+		}
+		err = json.Unmarshal(data, &w)
+		out = ContentBlock{Type: w.Type, Source: w.Source, Title: w.Title.s, titleNull: w.Title.null,
+			Context: w.Context.s, contextNull: w.Context.null}
+	case BlockTypeSearchResult:
+		var w struct {
+			Type      string         `json:"type"`
+			Source    string         `json:"source"`
+			Title     optString      `json:"title"`
+			Content   []ContentBlock `json:"content"`
+			Citations *Citations     `json:"citations"`
+		}
+		err = json.Unmarshal(data, &w)
+		out = ContentBlock{Type: w.Type, SourceURL: w.Source, Title: w.Title.s, titleNull: w.Title.null,
+			Content: w.Content, Citations: w.Citations}
+	default: // redacted
+		var w struct {
+			Type string `json:"type"`
+		}
+		err = json.Unmarshal(data, &w)
+		out = ContentBlock{Type: w.Type}
+	}
+	return out, err
+}
+
+// UnmarshalJSON decodes null, which it tells apart from absence, or a
+// string.
+func (o *optString) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*o = optString{null: true}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*o = optString{s: &s}
+	return nil
 }
 
 // RawJSON returns the JSON of a source of an unknown type; nil for the known
@@ -341,29 +389,33 @@ func (s BlockSource) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes a source of any type, keeping the JSON of unknown
-// types.
+// types. The fields of all the known types fit one struct, decoded in one
+// pass with the type.
 func (s *BlockSource) UnmarshalJSON(data []byte) error {
-	var head struct {
-		Type string `json:"type"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return err
-	}
-	switch head.Type {
-	case SourceTypeBase64, SourceTypeText, SourceTypeURL, SourceTypeFile:
-	default:
-		*s = BlockSource{Type: head.Type, raw: bytes.Clone(data)}
-		return nil
-	}
-	var w struct {
+	type wire = struct { // an alias keeps the errors' struct name empty
+		Type      string `json:"type"`
 		MediaType string `json:"media_type"`
 		Data      string `json:"data"`
 		URL       string `json:"url"`
 		FileID    string `json:"file_id"`
 	}
-	if err := json.Unmarshal(data, &w); err != nil {
+	var w wire
+	typ, raw, err := decodeOpen(data, &w, func(w *wire) string { return w.Type }, knownSourceType)
+	if err != nil {
 		return err
 	}
-	*s = BlockSource{Type: head.Type, MediaType: w.MediaType, Data: w.Data, URL: w.URL, FileID: w.FileID}
+	if raw != nil {
+		*s = BlockSource{Type: typ, raw: raw}
+		return nil
+	}
+	*s = BlockSource{Type: typ, MediaType: w.MediaType, Data: w.Data, URL: w.URL, FileID: w.FileID}
 	return nil
+}
+
+func knownSourceType(t string) bool {
+	switch t {
+	case SourceTypeBase64, SourceTypeText, SourceTypeURL, SourceTypeFile:
+		return true
+	}
+	return false
 }

@@ -216,18 +216,42 @@ func DecodeEvent(data []byte) (Event, error) {
 }
 
 // decodeEvent is DecodeEvent for data it may keep as the event's raw JSON.
-// A stream passes the frame's event name as hint: when it names a known
-// type, data is decoded straight into that type, sparing a first parse
-// for the type; the JSON's own type still decides, and a mismatch or an
-// error falls back to the general path.
+// A stream passes the frame's event name as hint; otherwise peekType
+// guesses the type. Either way data is decoded once, into the event of
+// that type, and the JSON's own type, as encoding/json reads it into the
+// event's Type, must confirm the guess. A mismatch or an error falls back
+// to decodeEventTwoPass.
 func decodeEvent(data []byte, hint string) (Event, error) {
 	if newEvent, ok := eventTypes[hint]; ok {
-		ev := newEvent()
-		if json.Unmarshal(data, ev) == nil && ev.EventType() == hint {
-			ev.(interface{ meta() *EventMeta }).meta().raw = data
+		if ev := newEvent(); decodeInto(ev, data) && ev.EventType() == hint {
 			return ev, nil
 		}
+	} else if t, ok := peekType(data); ok && len(t) > 0 {
+		if newEvent, ok := eventTypes[string(t)]; ok {
+			if ev := newEvent(); decodeInto(ev, data) && ev.EventType() == string(t) {
+				return ev, nil
+			}
+		} else if u, err := decodeUnknownEvent(data); err == nil && u.Type == string(t) {
+			return u, nil
+		}
 	}
+	return decodeEventTwoPass(data)
+}
+
+// decodeInto decodes data into ev, keeping data as its raw JSON, and
+// reports whether it succeeded.
+func decodeInto(ev Event, data []byte) bool {
+	if json.Unmarshal(data, ev) != nil {
+		return false
+	}
+	ev.(interface{ meta() *EventMeta }).meta().raw = data
+	return true
+}
+
+// decodeEventTwoPass reads the type alone, then the event of that type: the
+// slow path of decodeEvent, whose results and errors the fast path must
+// equal.
+func decodeEventTwoPass(data []byte) (Event, error) {
 	var head struct {
 		Type string `json:"type"`
 	}
@@ -239,9 +263,12 @@ func decodeEvent(data []byte, hint string) (Event, error) {
 	}
 	newEvent, ok := eventTypes[head.Type]
 	if !ok {
-		u := &UnknownEvent{}
-		u.Type, u.raw = head.Type, data
-		u.decodeMeta(data)
+		// The envelope parses wherever the type does.
+		u, err := decodeUnknownEvent(data)
+		if err != nil {
+			return nil, &DecodeError{What: "event", Raw: data, Err: err}
+		}
+		u.Type = head.Type
 		return u, nil
 	}
 	ev := newEvent()
@@ -272,7 +299,8 @@ func (es *Events) UnmarshalJSON(data []byte) error {
 	var first *DecodeError
 	failed := 0
 	for i, item := range items {
-		ev, err := DecodeEvent(item)
+		// Each item is a copy of its bytes already: no need for another.
+		ev, err := decodeEvent(item, "")
 		if err != nil {
 			failed++
 			if first == nil {
@@ -304,16 +332,21 @@ type UnknownEvent struct {
 	EventMeta
 }
 
-// decodeMeta reads the envelope leniently: an unknown event must never fail
-// for a field this library does not own.
-func (u *UnknownEvent) decodeMeta(data []byte) {
+// decodeUnknownEvent reads the type and the envelope of an event of an
+// unknown type in one pass. The envelope is read leniently: an unknown event
+// must never fail for a field this library does not own, so only JSON that
+// does not parse, or a type that is not a string, is an error.
+func decodeUnknownEvent(data []byte) (*UnknownEvent, error) {
 	var env struct {
+		Type        string          `json:"type"`
 		ID          json.RawMessage `json:"id"`
 		ProcessedAt json.RawMessage `json:"processed_at"`
 	}
-	if json.Unmarshal(data, &env) != nil {
-		return
+	if err := json.Unmarshal(data, &env); err != nil {
+		return nil, err
 	}
+	u := &UnknownEvent{}
+	u.Type, u.raw = env.Type, data
 	var id string
 	if json.Unmarshal(env.ID, &id) == nil {
 		u.ID = id
@@ -322,6 +355,7 @@ func (u *UnknownEvent) decodeMeta(data []byte) {
 	if len(env.ProcessedAt) > 0 && string(env.ProcessedAt) != "null" && json.Unmarshal(env.ProcessedAt, &at) == nil {
 		u.ProcessedAt = &at
 	}
+	return u, nil
 }
 
 // MarshalJSON writes back the raw JSON; an UnknownEvent built in code

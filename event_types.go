@@ -1,9 +1,6 @@
 package managedagents
 
-import (
-	"bytes"
-	"encoding/json"
-)
+import "encoding/json"
 
 // This file holds one struct per event type of the reference (§4.3–§4.7,
 // §4.12) and the nested shapes they carry. Decoding fills the fields with
@@ -63,24 +60,6 @@ const (
 	WorkflowResultError     = "error"
 )
 
-// decodeOpen decodes an object of an open union on "type" into v, a pointer
-// to a method-less struct. A known type is decoded strictly. An unknown one
-// is decoded on a best-effort basis and a copy of b is returned to be
-// written back, since its fields are not all known.
-func decodeOpen[T any](b []byte, v *T, known func(string) bool) (typ string, raw json.RawMessage, err error) {
-	var head struct {
-		Type string `json:"type"`
-	}
-	if err := json.Unmarshal(b, &head); err != nil {
-		return "", nil, err
-	}
-	if known(head.Type) {
-		return head.Type, nil, json.Unmarshal(b, v)
-	}
-	_ = json.Unmarshal(b, v) // best effort: raw holds the truth
-	return head.Type, bytes.Clone(b), nil
-}
-
 // ---- Nested shapes ----
 
 // StopReason says why a session or thread went idle (§4.8), a union on
@@ -120,7 +99,7 @@ func (r StopReason) MarshalJSON() ([]byte, error) {
 func (r *StopReason) UnmarshalJSON(b []byte) error {
 	type plain StopReason
 	var p plain
-	typ, raw, err := decodeOpen(b, &p, knownStopReason)
+	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownStopReason)
 	if err != nil {
 		return err
 	}
@@ -158,7 +137,7 @@ func (d StopDetails) MarshalJSON() ([]byte, error) {
 func (d *StopDetails) UnmarshalJSON(b []byte) error {
 	type plain StopDetails
 	var p plain
-	typ, raw, err := decodeOpen(b, &p, knownStopDetails)
+	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownStopDetails)
 	if err != nil {
 		return err
 	}
@@ -245,7 +224,7 @@ func (e SessionError) MarshalJSON() ([]byte, error) {
 func (e *SessionError) UnmarshalJSON(b []byte) error {
 	type plain SessionError
 	var p plain
-	typ, raw, err := decodeOpen(b, &p, knownSessionError)
+	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownSessionError)
 	if err != nil {
 		return err
 	}
@@ -295,7 +274,7 @@ func (v Evaluation) MarshalJSON() ([]byte, error) {
 func (v *Evaluation) UnmarshalJSON(b []byte) error {
 	type plain Evaluation
 	var p plain
-	typ, raw, err := decodeOpen(b, &p, knownEvaluation)
+	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownEvaluation)
 	if err != nil {
 		return err
 	}
@@ -351,7 +330,7 @@ func (r WorkflowRunResult) MarshalJSON() ([]byte, error) {
 func (r *WorkflowRunResult) UnmarshalJSON(b []byte) error {
 	type plain WorkflowRunResult
 	var p plain
-	typ, raw, err := decodeOpen(b, &p, knownWorkflowResult)
+	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownWorkflowResult)
 	if err != nil {
 		return err
 	}
