@@ -91,7 +91,13 @@ const longKeep = 64 << 10
 const lineSlack = 64
 
 func newSSEReader(r io.Reader, maxFrame int) *sseReader {
-	return &sseReader{r: bufio.NewReaderSize(r, sseBufferSize), max: maxFrame}
+	return newSSEReaderSize(r, maxFrame, sseBufferSize)
+}
+
+// newSSEReaderSize is newSSEReader with a read buffer of bufSize bytes
+// (at least 16); tests use small ones to reach every path.
+func newSSEReaderSize(r io.Reader, maxFrame, bufSize int) *sseReader {
+	return &sseReader{r: bufio.NewReaderSize(r, bufSize), max: maxFrame}
 }
 
 // eventNames interns the event names the API uses, so that reading one
@@ -223,15 +229,18 @@ func (d *sseReader) field(line []byte) error {
 // readLine returns the next line without its ending. The slice is valid
 // until the next call. d.partial is set while a line has begun but not
 // ended.
+//
+// A line that fits the read buffer is returned from it: when its end has
+// not arrived yet, the buffer is asked for more (bufio moves the partial
+// line to its start), so that an event split across two reads costs no
+// copy. Only a line longer than the buffer is gathered in d.long.
 func (d *sseReader) readLine() ([]byte, error) {
 	long := false
+	scanned := 0 // bytes of the buffered window known to hold no line end
 	for {
 		if d.r.Buffered() == 0 {
-			if _, err := d.r.Peek(1); err != nil {
+			if err := d.fill(1); err != nil {
 				return nil, err
-			}
-			if d.onData != nil {
-				d.onData()
 			}
 		}
 		buf, _ := d.r.Peek(d.r.Buffered())
@@ -242,23 +251,37 @@ func (d *sseReader) readLine() ([]byte, error) {
 				continue
 			}
 		}
-		i := lineEnd(buf)
+		i := lineEnd(buf[scanned:])
 		if i < 0 {
-			// No line ending buffered: gather what there is and read on.
+			d.partial = true
+			gathered := 0
+			if long {
+				gathered = len(d.long)
+			}
+			if gathered+len(buf) > d.max+lineSlack {
+				d.long = nil
+				return nil, &FrameTooLargeError{Limit: d.max}
+			}
+			if !long && len(buf) < d.r.Size() {
+				// Wait for more of this line in the buffer itself.
+				scanned = len(buf)
+				if err := d.fill(len(buf) + 1); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			// Longer than the buffer: gather it and read on.
 			if !long {
 				d.long = d.long[:0]
 				long = true
 			}
-			if len(d.long)+len(buf) > d.max+lineSlack {
-				d.long = nil
-				return nil, &FrameTooLargeError{Limit: d.max}
-			}
 			d.long = appendBounded(d.long, len(buf), d.max+lineSlack)
 			d.long = append(d.long, buf...)
 			d.r.Discard(len(buf))
-			d.partial = true
+			scanned = 0
 			continue
 		}
+		i += scanned
 		d.partial = false
 		d.lineIsLong = long
 		line := buf[:i]
@@ -277,6 +300,17 @@ func (d *sseReader) readLine() ([]byte, error) {
 		d.r.Discard(i + 1)
 		return line, nil
 	}
+}
+
+// fill waits until n bytes are buffered, and tells onData that bytes came.
+func (d *sseReader) fill(n int) error {
+	if _, err := d.r.Peek(n); err != nil {
+		return err
+	}
+	if d.onData != nil {
+		d.onData()
+	}
+	return nil
 }
 
 // appendBounded makes room in b for n more bytes, doubling its capacity

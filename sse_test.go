@@ -26,7 +26,12 @@ func fv(s string) frameView {
 // through r (which may split the input into small reads), and returns the
 // frames and the final error.
 func readFrames(r io.Reader, max int) ([]frameView, error) {
-	d := newSSEReader(r, max)
+	return readFramesSize(r, max, sseBufferSize)
+}
+
+// readFramesSize is readFrames with a read buffer of bufSize bytes.
+func readFramesSize(r io.Reader, max, bufSize int) ([]frameView, error) {
+	d := newSSEReaderSize(r, max, bufSize)
 	var out []frameView
 	for {
 		f, err := d.next()
@@ -80,27 +85,29 @@ func TestSSEReader(t *testing.T) {
 	}
 	for _, tt := range tests {
 		for rname, reader := range readers {
-			t.Run(tt.name+"/"+rname, func(t *testing.T) {
-				max := tt.max
-				if max == 0 {
-					max = DefaultMaxFrameBytes
-				}
-				got, err := readFrames(reader(tt.input), max)
-				var want []frameView
-				for _, w := range tt.want {
-					want = append(want, fv(w))
-				}
-				if diff := cmp.Diff(want, got); diff != "" {
-					t.Errorf("frames (-want +got):\n%s", diff)
-				}
-				if fmt.Sprint(err) != fmt.Sprint(tt.err) {
-					t.Errorf("error = %v, want %v", err, tt.err)
-				}
-				var tooLarge *FrameTooLargeError
-				if _, want := tt.err.(*FrameTooLargeError); want && !errors.As(err, &tooLarge) {
-					t.Errorf("error %T is not a *FrameTooLargeError", err)
-				}
-			})
+			for _, bufSize := range []int{sseBufferSize, 16} {
+				t.Run(fmt.Sprint(tt.name, "/", rname, "/", bufSize), func(t *testing.T) {
+					max := tt.max
+					if max == 0 {
+						max = DefaultMaxFrameBytes
+					}
+					got, err := readFramesSize(reader(tt.input), max, bufSize)
+					var want []frameView
+					for _, w := range tt.want {
+						want = append(want, fv(w))
+					}
+					if diff := cmp.Diff(want, got); diff != "" {
+						t.Errorf("frames (-want +got):\n%s", diff)
+					}
+					if fmt.Sprint(err) != fmt.Sprint(tt.err) {
+						t.Errorf("error = %v, want %v", err, tt.err)
+					}
+					var tooLarge *FrameTooLargeError
+					if _, want := tt.err.(*FrameTooLargeError); want && !errors.As(err, &tooLarge) {
+						t.Errorf("error %T is not a *FrameTooLargeError", err)
+					}
+				})
+			}
 		}
 	}
 }
@@ -229,15 +236,19 @@ func FuzzSSEReaderMatchesEventsource(f *testing.F) {
 
 // FuzzSSEReader checks that the reader never panics, keeps every frame
 // within its limit, reports only the errors it documents, and reads the
-// same frames however the input is split into reads.
+// same frames however the input is split into reads and whatever the size
+// of its buffer.
 func FuzzSSEReader(f *testing.F) {
 	sseSeeds(f)
 	f.Fuzz(func(t *testing.T, input []byte) {
 		const max = 64
 		whole, werr := readFrames(bytes.NewReader(input), max)
-		bytewise, berr := readFrames(iotest.OneByteReader(bytes.NewReader(input)), max)
-		if diff := cmp.Diff(whole, bytewise); diff != "" || fmt.Sprint(werr) != fmt.Sprint(berr) {
-			t.Fatalf("split reads changed the result of %q: %v vs %v\n%s", input, werr, berr, diff)
+		for _, small := range []io.Reader{iotest.OneByteReader(bytes.NewReader(input)), iotest.HalfReader(bytes.NewReader(input))} {
+			// A 16-byte buffer gathers most lines as longer than it.
+			split, serr := readFramesSize(small, max, 16)
+			if diff := cmp.Diff(whole, split); diff != "" || fmt.Sprint(werr) != fmt.Sprint(serr) {
+				t.Fatalf("split reads or a small buffer changed the result of %q: %v vs %v\n%s", input, werr, serr, diff)
+			}
 		}
 		var tooLarge *FrameTooLargeError
 		if werr != io.EOF && werr != io.ErrUnexpectedEOF && !errors.As(werr, &tooLarge) {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // BenchmarkStreamDecode measures decoding throughput over the mixed
@@ -32,30 +33,9 @@ func BenchmarkStreamDecode(b *testing.B) {
 	const events = mixedTranscriptEvents
 
 	b.Run("Stream", func(b *testing.B) {
-		c, err := NewClient(WithAPIKey("k"), WithoutEnvironment(), WithHTTPClient(&http.Client{Transport: memTransport{transcript}}))
-		if err != nil {
-			b.Fatal(err)
-		}
+		c := newMemClient(b, transcript)
 		b.SetBytes(int64(len(transcript)))
-		reportPerEvent(b, events, func() int {
-			st, err := c.Events.Stream(b.Context(), "sesn_1", StreamParams{NoResume: true})
-			if err != nil {
-				b.Fatal(err)
-			}
-			n := 0
-			var last Event
-			for ev, err := range st.Events() {
-				if err != nil {
-					b.Fatalf("after %d events: %v", n, err)
-				}
-				last = ev
-				n++
-			}
-			if last == nil || last.EventType() != EventSessionDeleted {
-				b.Fatalf("the stream ended after %d events without session.deleted", n)
-			}
-			return n
-		})
+		reportPerEvent(b, events, func() int { return streamDecode(b, c) })
 	})
 
 	b.Run("Baseline", func(b *testing.B) {
@@ -64,6 +44,57 @@ func BenchmarkStreamDecode(b *testing.B) {
 			return baselineDecode(b, bytes.NewReader(transcript))
 		})
 	})
+
+	// Paired times both in every iteration and reports the ratio of their
+	// totals, which holds steady on a machine too busy for two separate
+	// runs to be compared.
+	b.Run("Paired", func(b *testing.B) {
+		c := newMemClient(b, transcript)
+		var ours, base time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			if n := streamDecode(b, c); n != events {
+				b.Fatalf("stream decoded %d events, want %d", n, events)
+			}
+			t1 := time.Now()
+			if n := baselineDecode(b, bytes.NewReader(transcript)); n != events {
+				b.Fatalf("baseline decoded %d events, want %d", n, events)
+			}
+			ours, base = ours+t1.Sub(t0), base+time.Since(t1)
+		}
+		b.ReportMetric(float64(ours)/float64(base), "stream/baseline")
+	})
+}
+
+// newMemClient returns a client whose every request is answered with body.
+func newMemClient(b *testing.B, body []byte) *Client {
+	c, err := NewClient(WithAPIKey("k"), WithoutEnvironment(), WithHTTPClient(&http.Client{Transport: memTransport{body}}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// streamDecode reads the whole transcript through Events.Stream and
+// returns the number of events it yielded.
+func streamDecode(b *testing.B, c *Client) int {
+	st, err := c.Events.Stream(b.Context(), "sesn_1", StreamParams{NoResume: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	var last Event
+	for ev, err := range st.Events() {
+		if err != nil {
+			b.Fatalf("after %d events: %v", n, err)
+		}
+		last = ev
+		n++
+	}
+	if last == nil || last.EventType() != EventSessionDeleted {
+		b.Fatalf("the stream ended after %d events without session.deleted", n)
+	}
+	return n
 }
 
 // memTransport answers every request with body, without a network.
