@@ -60,4 +60,14 @@
 // per stream, grows without bound on a line with no ending and joins data
 // lines in quadratic time. The fake server writes its frames with that
 // library's Encoder, and a fuzz test holds the two to the same frames.
+//
+// # Adding an event type (for maintainers)
+//
+// Every event type is declared once, in the catalog in catalog.go. To add
+// one: add its entry there (wire type, Go type, group, persisted, and the
+// param type if clients send it); write its struct, embedding EventMeta,
+// beside the others in event_types.go; add a fixture named after the type
+// under testdata/events; and run go generate, which writes its Event…
+// constant, its registry entry and its MarshalJSON (and the fake server's
+// copy of the catalog). The catalog tests fail until the four agree.
 package managedagents

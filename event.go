@@ -8,70 +8,6 @@ import (
 	"time"
 )
 
-// Event types (reference §4.2). Each constant is "Event" followed by the type
-// string in CamelCase. The first 42 form the history union (also the valid
-// types[] filter values); EventStart and EventDelta are stream-only
-// previews. The set is open: DecodeEvent turns any other type into an
-// *UnknownEvent.
-const (
-	// Client events (C→S): sent by the client, echoed back by the server.
-	EventUserMessage          = "user.message"
-	EventUserInterrupt        = "user.interrupt"
-	EventUserToolConfirmation = "user.tool_confirmation"
-	EventUserCustomToolResult = "user.custom_tool_result"
-	EventUserToolResult       = "user.tool_result"
-	EventUserDefineOutcome    = "user.define_outcome"
-	EventSystemMessage        = "system.message"
-
-	// Agent events (S→C).
-	EventAgentMessage                = "agent.message"
-	EventAgentThinking               = "agent.thinking"
-	EventAgentToolUse                = "agent.tool_use"
-	EventAgentToolResult             = "agent.tool_result"
-	EventAgentMCPToolUse             = "agent.mcp_tool_use"
-	EventAgentMCPToolResult          = "agent.mcp_tool_result"
-	EventAgentCustomToolUse          = "agent.custom_tool_use"
-	EventAgentThreadContextCompacted = "agent.thread_context_compacted"
-	EventAgentThreadMessageSent      = "agent.thread_message_sent"
-	EventAgentThreadMessageReceived  = "agent.thread_message_received"
-
-	// Session events (S→C).
-	EventSessionStatusRunning           = "session.status_running"
-	EventSessionStatusIdle              = "session.status_idle"
-	EventSessionStatusRescheduled       = "session.status_rescheduled"
-	EventSessionStatusTerminated        = "session.status_terminated"
-	EventSessionError                   = "session.error"
-	EventSessionDeleted                 = "session.deleted"
-	EventSessionUpdated                 = "session.updated"
-	EventSessionUsage                   = "session.usage"
-	EventSessionThreadCreated           = "session.thread_created"
-	EventSessionThreadStatusRunning     = "session.thread_status_running"
-	EventSessionThreadStatusIdle        = "session.thread_status_idle"
-	EventSessionThreadStatusRescheduled = "session.thread_status_rescheduled"
-	EventSessionThreadStatusTerminated  = "session.thread_status_terminated"
-
-	// Span events (S→C).
-	EventSpanModelRequestStart        = "span.model_request_start"
-	EventSpanModelRequestEnd          = "span.model_request_end"
-	EventSpanOutcomeEvaluationStart   = "span.outcome_evaluation_start"
-	EventSpanOutcomeEvaluationOngoing = "span.outcome_evaluation_ongoing"
-	EventSpanOutcomeEvaluationEnd     = "span.outcome_evaluation_end"
-
-	// Workflow-run events (S→C).
-	EventWorkflowRunCreated       = "workflow_run.created"
-	EventWorkflowRunStatusRunning = "workflow_run.status_running"
-	EventWorkflowRunStatusIdle    = "workflow_run.status_idle"
-	EventWorkflowRunPhaseStarted  = "workflow_run.phase_started"
-	EventWorkflowRunPhaseEnded    = "workflow_run.phase_ended"
-	EventWorkflowRunError         = "workflow_run.error"
-	EventWorkflowRunStatusEnded   = "workflow_run.status_ended"
-
-	// Stream-only live previews (§4.12): never persisted, no id, no
-	// processed_at.
-	EventStart = "event_start"
-	EventDelta = "event_delta"
-)
-
 // Event is an event received from the API: an echo of a sent event, a
 // history entry or a stream frame. Its concrete type is one of the *…Event
 // types of this package (always a pointer), selected by the JSON "type":
@@ -148,59 +84,6 @@ func marshalEvent[T any, P interface {
 	v := *p // a shallow copy: encoding must not write to the caller's event
 	P(&v).meta().Type = eventType
 	return json.Marshal(&v)
-}
-
-// eventTypes maps each known type to a constructor of its concrete event.
-var eventTypes = map[string]func() Event{
-	EventUserMessage:          func() Event { return new(UserMessageEvent) },
-	EventUserInterrupt:        func() Event { return new(UserInterruptEvent) },
-	EventUserToolConfirmation: func() Event { return new(UserToolConfirmationEvent) },
-	EventUserCustomToolResult: func() Event { return new(UserCustomToolResultEvent) },
-	EventUserToolResult:       func() Event { return new(UserToolResultEvent) },
-	EventUserDefineOutcome:    func() Event { return new(UserDefineOutcomeEvent) },
-	EventSystemMessage:        func() Event { return new(SystemMessageEvent) },
-
-	EventAgentMessage:                func() Event { return new(AgentMessageEvent) },
-	EventAgentThinking:               func() Event { return new(AgentThinkingEvent) },
-	EventAgentToolUse:                func() Event { return new(AgentToolUseEvent) },
-	EventAgentToolResult:             func() Event { return new(AgentToolResultEvent) },
-	EventAgentMCPToolUse:             func() Event { return new(AgentMCPToolUseEvent) },
-	EventAgentMCPToolResult:          func() Event { return new(AgentMCPToolResultEvent) },
-	EventAgentCustomToolUse:          func() Event { return new(AgentCustomToolUseEvent) },
-	EventAgentThreadContextCompacted: func() Event { return new(AgentThreadContextCompactedEvent) },
-	EventAgentThreadMessageSent:      func() Event { return new(AgentThreadMessageSentEvent) },
-	EventAgentThreadMessageReceived:  func() Event { return new(AgentThreadMessageReceivedEvent) },
-
-	EventSessionStatusRunning:           func() Event { return new(SessionStatusRunningEvent) },
-	EventSessionStatusIdle:              func() Event { return new(SessionStatusIdleEvent) },
-	EventSessionStatusRescheduled:       func() Event { return new(SessionStatusRescheduledEvent) },
-	EventSessionStatusTerminated:        func() Event { return new(SessionStatusTerminatedEvent) },
-	EventSessionError:                   func() Event { return new(SessionErrorEvent) },
-	EventSessionDeleted:                 func() Event { return new(SessionDeletedEvent) },
-	EventSessionUpdated:                 func() Event { return new(SessionUpdatedEvent) },
-	EventSessionUsage:                   func() Event { return new(SessionUsageEvent) },
-	EventSessionThreadCreated:           func() Event { return new(SessionThreadCreatedEvent) },
-	EventSessionThreadStatusRunning:     func() Event { return new(SessionThreadStatusRunningEvent) },
-	EventSessionThreadStatusIdle:        func() Event { return new(SessionThreadStatusIdleEvent) },
-	EventSessionThreadStatusRescheduled: func() Event { return new(SessionThreadStatusRescheduledEvent) },
-	EventSessionThreadStatusTerminated:  func() Event { return new(SessionThreadStatusTerminatedEvent) },
-
-	EventSpanModelRequestStart:        func() Event { return new(SpanModelRequestStartEvent) },
-	EventSpanModelRequestEnd:          func() Event { return new(SpanModelRequestEndEvent) },
-	EventSpanOutcomeEvaluationStart:   func() Event { return new(SpanOutcomeEvaluationStartEvent) },
-	EventSpanOutcomeEvaluationOngoing: func() Event { return new(SpanOutcomeEvaluationOngoingEvent) },
-	EventSpanOutcomeEvaluationEnd:     func() Event { return new(SpanOutcomeEvaluationEndEvent) },
-
-	EventWorkflowRunCreated:       func() Event { return new(WorkflowRunCreatedEvent) },
-	EventWorkflowRunStatusRunning: func() Event { return new(WorkflowRunStatusRunningEvent) },
-	EventWorkflowRunStatusIdle:    func() Event { return new(WorkflowRunStatusIdleEvent) },
-	EventWorkflowRunPhaseStarted:  func() Event { return new(WorkflowRunPhaseStartedEvent) },
-	EventWorkflowRunPhaseEnded:    func() Event { return new(WorkflowRunPhaseEndedEvent) },
-	EventWorkflowRunError:         func() Event { return new(WorkflowRunErrorEvent) },
-	EventWorkflowRunStatusEnded:   func() Event { return new(WorkflowRunStatusEndedEvent) },
-
-	EventStart: func() Event { return new(EventStartEvent) },
-	EventDelta: func() Event { return new(EventDeltaEvent) },
 }
 
 // errNoEventType reports JSON without a usable "type".

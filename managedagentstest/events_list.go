@@ -15,25 +15,6 @@ import (
 // previews. Events are ordered by processed_at, ties broken by their
 // position in the log, which is processing order.
 
-// historyEventTypes are the 42 types of the history union, the valid
-// types[] values (reference §4.2).
-var historyEventTypes = []string{
-	"user.message", "user.interrupt", "user.tool_confirmation", "user.custom_tool_result",
-	"user.tool_result", "user.define_outcome", "system.message",
-	"agent.message", "agent.thinking", "agent.tool_use", "agent.tool_result", "agent.mcp_tool_use",
-	"agent.mcp_tool_result", "agent.custom_tool_use", "agent.thread_context_compacted",
-	"agent.thread_message_sent", "agent.thread_message_received",
-	"session.status_running", "session.status_idle", "session.status_rescheduled",
-	"session.status_terminated", "session.error", "session.deleted", "session.updated",
-	"session.usage", "session.thread_created", "session.thread_status_running",
-	"session.thread_status_idle", "session.thread_status_rescheduled", "session.thread_status_terminated",
-	"span.model_request_start", "span.model_request_end", "span.outcome_evaluation_start",
-	"span.outcome_evaluation_ongoing", "span.outcome_evaluation_end",
-	"workflow_run.created", "workflow_run.status_running", "workflow_run.status_idle",
-	"workflow_run.phase_started", "workflow_run.phase_ended", "workflow_run.error",
-	"workflow_run.status_ended",
-}
-
 // defaultEventsLimit is the default page size of history (reference §2.8).
 const defaultEventsLimit = 1000
 

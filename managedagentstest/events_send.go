@@ -16,12 +16,6 @@ const maxSendEvents = 50
 // maxSystemBlocks is the limit on a system.message's text blocks.
 const maxSystemBlocks = 1000
 
-// clientEventTypes are the seven client event params.
-var clientEventTypes = []string{
-	"user.message", "user.interrupt", "user.tool_confirmation", "user.custom_tool_result",
-	"user.tool_result", "user.define_outcome", "system.message",
-}
-
 // sendData is the send response.
 type sendData struct {
 	Data []any `json:"data"`

@@ -10,16 +10,17 @@ import (
 	"github.com/managedagents/managedagents-go"
 )
 
-// clientEventTypes are the event types a client may send.
-var clientEventTypes = []string{
-	managedagents.EventUserMessage,
-	managedagents.EventUserInterrupt,
-	managedagents.EventUserToolConfirmation,
-	managedagents.EventUserCustomToolResult,
-	managedagents.EventUserToolResult,
-	managedagents.EventUserDefineOutcome,
-	managedagents.EventSystemMessage,
-}
+// clientEventTypes are the event types a client may send, from the
+// client library's catalog.
+var clientEventTypes = func() []string {
+	var out []string
+	for _, t := range managedagents.EventTypes() {
+		if t.Sendable {
+			out = append(out, t.Type)
+		}
+	}
+	return out
+}()
 
 // isClientEvent reports whether t is a client-sent event type.
 func isClientEvent(t string) bool {
