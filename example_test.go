@@ -12,10 +12,6 @@ import (
 	"github.com/managedagents/managedagents-go/managedagentstest"
 )
 
-// exampleTimeout bounds every example, so that a regression fails the
-// example instead of hanging the test run.
-const exampleTimeout = 5 * time.Second
-
 // exampleClient returns a client of a fresh fake server; real code would
 // call managedagents.NewClient() with ANTHROPIC_API_KEY set.
 func exampleClient() (*managedagents.Client, func()) {
@@ -52,7 +48,7 @@ func exampleSession(ctx context.Context, c *managedagents.Client) *managedagents
 // Follow a session live: open the stream, then send, then range over the
 // events until the turn ends.
 func ExampleEventsService_Stream() {
-	ctx, cancel := context.WithTimeout(context.Background(), exampleTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	client, done := exampleClient()
 	defer done()
@@ -87,7 +83,7 @@ func ExampleEventsService_Stream() {
 
 // Send a message and wait for the agent's answer.
 func ExampleEventsService_SendAndWait() {
-	ctx, cancel := context.WithTimeout(context.Background(), exampleTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	client, done := exampleClient()
 	defer done()
@@ -108,7 +104,7 @@ func ExampleEventsService_SendAndWait() {
 // scripted agent calls a tool for a "call: <tool> <input>" line; a real
 // agent decides by itself.
 func ExampleRunner() {
-	ctx, cancel := context.WithTimeout(context.Background(), exampleTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	client, done := exampleClient()
 	defer done()
@@ -144,7 +140,7 @@ func ExampleRunner() {
 
 // Tell apart the errors that matter.
 func ExampleAPIError() {
-	ctx, cancel := context.WithTimeout(context.Background(), exampleTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	client, done := exampleClient()
 	defer done()
