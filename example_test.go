@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"time"
 
 	"github.com/managedagents/managedagents-go"
 	"github.com/managedagents/managedagents-go/managedagentstest"
@@ -14,15 +15,23 @@ import (
 // exampleClient returns a client of a fresh fake server; real code would
 // call managedagents.NewClient() with ANTHROPIC_API_KEY set.
 func exampleClient() (*managedagents.Client, func()) {
+	srv, c := exampleServer()
+	return c, srv.Close
+}
+
+// exampleServer is exampleClient for the examples that also look at the
+// fake itself (how many requests it received, when its agent is done).
+func exampleServer() (*managedagentstest.Server, *managedagents.Client) {
 	srv := managedagentstest.NewServer()
 	c, err := managedagents.NewClient(
 		managedagents.WithBaseURL(srv.URL()),
 		managedagents.WithAPIKey("example-key"),
 		managedagents.WithoutEnvironment())
 	if err != nil {
+		srv.Close()
 		log.Fatal(err)
 	}
-	return c, srv.Close
+	return srv, c
 }
 
 func exampleSession(ctx context.Context, c *managedagents.Client) *managedagents.Session {
@@ -39,7 +48,8 @@ func exampleSession(ctx context.Context, c *managedagents.Client) *managedagents
 // Follow a session live: open the stream, then send, then range over the
 // events until the turn ends.
 func ExampleEventsService_Stream() {
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	client, done := exampleClient()
 	defer done()
 	sess := exampleSession(ctx, client)
@@ -73,7 +83,8 @@ func ExampleEventsService_Stream() {
 
 // Send a message and wait for the agent's answer.
 func ExampleEventsService_SendAndWait() {
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	client, done := exampleClient()
 	defer done()
 	sess := exampleSession(ctx, client)
@@ -93,7 +104,8 @@ func ExampleEventsService_SendAndWait() {
 // scripted agent calls a tool for a "call: <tool> <input>" line; a real
 // agent decides by itself.
 func ExampleRunner() {
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	client, done := exampleClient()
 	defer done()
 
@@ -128,7 +140,8 @@ func ExampleRunner() {
 
 // Tell apart the errors that matter.
 func ExampleAPIError() {
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	client, done := exampleClient()
 	defer done()
 

@@ -1,0 +1,105 @@
+package managedagents_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/managedagents/managedagents-go"
+)
+
+// Send queues events and returns at once with their echoes, which carry the
+// IDs the server assigned but are not processed yet; the agent works
+// asynchronously. Here the fake's WaitIdle stands in for following the
+// stream (see Stream, or SendAndWait) before the history is read.
+func ExampleEventsService_Send() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv, client := exampleServer()
+	defer srv.Close()
+	sess := exampleSession(ctx, client)
+
+	echoes, err := client.Events.Send(ctx, sess.ID, managedagents.UserMessage("Hello"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, ev := range echoes {
+		_, processed := ev.EventProcessedAt()
+		fmt.Println(ev.EventType(), "processed:", processed)
+	}
+
+	if err := srv.WaitIdle(ctx, sess.ID); err != nil {
+		log.Fatal(err)
+	}
+	for ev, err := range client.Events.All(ctx, sess.ID, managedagents.EventListParams{
+		Types: []string{managedagents.EventUserMessage, managedagents.EventAgentMessage},
+	}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		switch e := ev.(type) {
+		case *managedagents.UserMessageEvent:
+			fmt.Println("user:", managedagents.JoinText(e.Content))
+		case *managedagents.AgentMessageEvent:
+			fmt.Println("agent:", managedagents.JoinText(e.Content))
+		}
+	}
+	// Output:
+	// user.message processed: false
+	// user: Hello
+	// agent: Echo: Hello
+}
+
+// Show the agent's answer as it is generated: open the stream with
+// EventDeltas and fold its previews with a Previews. The finished
+// agent.message is authoritative and closes its preview.
+//
+// The stream here is live only (NoResume). A resuming stream first catches
+// up from the history, which holds no previews: a turn already over by then
+// (the fake's agent is that quick) would have its previews come after its
+// final message.
+func ExamplePreviews() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	client, done := exampleClient()
+	defer done()
+	sess := exampleSession(ctx, client)
+
+	stream, err := client.Events.Stream(ctx, sess.ID, managedagents.StreamParams{
+		EventDeltas: []string{managedagents.EventAgentMessage},
+		NoResume:    true,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer stream.Close()
+	if _, err := client.Events.Send(ctx, sess.ID, managedagents.UserMessage("Write a haiku")); err != nil {
+		log.Fatal(err)
+	}
+
+	var previews managedagents.Previews
+	for ev, err := range stream.Events() {
+		if err != nil {
+			log.Fatal(err)
+		}
+		if _, text, ok := previews.Apply(ev); ok {
+			fmt.Printf("preview: %q\n", text)
+			continue
+		}
+		switch e := ev.(type) {
+		case *managedagents.AgentMessageEvent:
+			fmt.Printf("final:   %q (open previews: %d)\n", managedagents.JoinText(e.Content), previews.Len())
+		case *managedagents.SessionStatusIdleEvent:
+			if e.StopReason.EndsTurn() {
+				return
+			}
+		}
+	}
+	// Output:
+	// preview: ""
+	// preview: "Echo: "
+	// preview: "Echo: Write "
+	// preview: "Echo: Write a haiku"
+	// final:   "Echo: Write a haiku" (open previews: 0)
+}
