@@ -69,6 +69,11 @@ func (s *deliveredSet) find(h uint64) int {
 	return -1
 }
 
+// has reports whether an event with this ID was delivered.
+func (s *deliveredSet) has(id string) bool {
+	return id != "" && s.find(idHash(id)) >= 0
+}
+
 // check reports whether ev, or a copy that makes it stale, was already
 // delivered, and records it as delivered when it was not. A processed copy
 // of an event delivered while queued counts as new: it is delivered as an

@@ -395,10 +395,30 @@ func (st *Stream) read(resp *http.Response, yield func(Event, error) bool) (outc
 		if _, unknown := ev.(*UnknownEvent); unknown && ev.EventType() == "ping" {
 			continue // a heartbeat sent as data only
 		}
+		if st.stalePreview(ev) {
+			continue
+		}
 		if !st.deliver(ev, yield, true) || endsStream(ev) {
 			return stopStream, nil
 		}
 	}
+}
+
+// stalePreview reports a live preview of an event the stream has already
+// delivered: the history read that follows each connect can deliver a
+// finished agent.message before the previews of it, buffered on the
+// connection meanwhile, are read.
+func (st *Stream) stalePreview(ev Event) bool {
+	if st.params.NoResume {
+		return false
+	}
+	switch p := ev.(type) {
+	case *EventStartEvent:
+		return st.seen.has(p.Event.ID)
+	case *EventDeltaEvent:
+		return st.seen.has(p.PreviewedEventID)
+	}
+	return false
 }
 
 // endsStream reports the events after which the session has nothing more

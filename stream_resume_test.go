@@ -160,3 +160,46 @@ func TestStreamOpenWithoutHeaders(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 }
+
+// TestStreamDropsStalePreviews: the history read after a connect can
+// deliver a finished agent.message before the previews of it that the
+// connection buffered meanwhile; those previews are dropped, the previews
+// of a message still to come are not.
+func TestStreamDropsStalePreviews(t *testing.T) {
+	checkLeaks(t)
+	start := func(id string) string {
+		return `{"type":"event_start","event":{"type":"agent.message","id":"` + id + `"}}`
+	}
+	delta := func(id string) string {
+		return `{"type":"event_delta","event_id":"` + id + `","delta":{"type":"content_delta","index":0,"content":{"type":"text","text":"hi"}}}`
+	}
+	msg := func(id string, n int) string {
+		return fmt.Sprintf(`{"type":"agent.message","id":%q,"content":[{"type":"text","text":"hi"}],"processed_at":"2026-11-26T10:00:%02dZ"}`, id, n)
+	}
+	srv := newScriptServer(t,
+		pageStep(),
+		framesStep(start("sevt_a"), delta("sevt_a"), msg("sevt_a", 1), start("sevt_b"), delta("sevt_b"), msg("sevt_b", 2)),
+		pageStep(msg("sevt_a", 1)), // the fill already has the first message
+	)
+	c := newTestClient(t, srv.URL)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	st, err := c.Events.Stream(ctx, testSession, StreamParams{EventDeltas: []string{EventAgentMessage}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for e, err := range st.Events() {
+		if err != nil {
+			t.Fatalf("error %v after %v", err, got)
+		}
+		got = append(got, describe(e, nil))
+		if e.EventID() == "sevt_b" {
+			break
+		}
+	}
+	want := []string{"agent.message sevt_a", "event_start ", "event_delta ", "agent.message sevt_b"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("yielded (-want +got):\n%s", diff)
+	}
+}
