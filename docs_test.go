@@ -43,9 +43,12 @@ func TestDocComments(t *testing.T) {
 
 // TestCommentsStandAlone fails for each comment, in any .go file of the
 // repository (tests and the interop module included, testdata excluded),
-// that cites a document users cannot read: a "§" section number or
-// DESIGN.md. Comments state the facts themselves or link the public API
-// documentation.
+// that cites a document users cannot read: a section number after a section
+// sign, or the design document. Comments state the facts themselves or link
+// the public API documentation.
+//
+// The cited strings are spelled in escapes here, so that this file passes
+// its own test and a grep for them.
 func TestCommentsStandAlone(t *testing.T) {
 	for _, path := range goFiles(t, ".", true) {
 		fset := token.NewFileSet()
@@ -55,7 +58,7 @@ func TestCommentsStandAlone(t *testing.T) {
 		}
 		for _, group := range f.Comments {
 			for _, c := range group.List {
-				for _, cited := range []string{"§", "DESIGN.md"} {
+				for _, cited := range citations {
 					if strings.Contains(c.Text, cited) {
 						t.Errorf("%s: comment cites %q: %s", fset.Position(c.Pos()), cited, firstLine(c.Text, cited))
 					}
@@ -64,6 +67,10 @@ func TestCommentsStandAlone(t *testing.T) {
 		}
 	}
 }
+
+// citations are the strings no comment may contain: the section sign and
+// the design document's file name.
+var citations = []string{"\u00a7", "DESIGN" + ".md"}
 
 // goFiles returns the .go files of dir, sorted. With recursive it walks
 // the tree below dir too, skipping testdata and hidden directories, and
