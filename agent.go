@@ -8,7 +8,7 @@ import (
 
 // This file holds the agent-configuration shapes shared by the session's
 // resolved agent (responses) and the agent overrides and updates (requests):
-// models, tools, MCP servers and skills (reference §2.2.2 and §3.2).
+// models, tools, MCP servers and skills.
 
 // Ptr returns a pointer to v, for the few optional request fields where the
 // zero value is meaningful (such as ToolDefaults.Enabled = false).
@@ -102,18 +102,27 @@ type PermissionPolicy struct {
 	Type string `json:"type"`
 }
 
-// Permission policy types.
+// Permission policy types: the Type of a PermissionPolicy, and of the
+// Evaluation that names the policy behind a verdict.
 const (
+	// PolicyAlwaysAllow runs every call.
 	PolicyAlwaysAllow = "always_allow"
-	PolicyAlwaysAsk   = "always_ask"
-	PolicyAuto        = "auto"
+	// PolicyAlwaysAsk holds every call for a user.tool_confirmation.
+	PolicyAlwaysAsk = "always_ask"
+	// PolicyAuto lets the server judge each call: it allows it, holds it
+	// for a confirmation, or denies it.
+	PolicyAuto = "auto"
 )
 
-// Tool types.
+// Tool types: the Type of a Tool.
 const (
+	// ToolTypeAgentToolset is the built-in toolset: bash, edit, read,
+	// write, glob, grep, web_fetch and web_search.
 	ToolTypeAgentToolset = "agent_toolset_20260401"
-	ToolTypeMCPToolset   = "mcp_toolset"
-	ToolTypeCustom       = "custom"
+	// ToolTypeMCPToolset is the toolset of one of the agent's MCP servers.
+	ToolTypeMCPToolset = "mcp_toolset"
+	// ToolTypeCustom is a tool that the client executes.
+	ToolTypeCustom = "custom"
 )
 
 // Tool is one entry of an agent's tools: the built-in toolset, an MCP
@@ -131,9 +140,14 @@ type Tool struct {
 	// Configs configures single tools of a toolset.
 	Configs []ToolConfig `json:"configs,omitempty"`
 
-	// Name, Description and InputSchema define a custom tool.
-	Name        string          `json:"name,omitempty"`
-	Description string          `json:"description,omitempty"`
+	// Name is a custom tool's name: 1 to 128 characters from A–Z, a–z, 0–9,
+	// "_" and "-".
+	Name string `json:"name,omitempty"`
+	// Description tells the model what a custom tool does, in 1 to 4096
+	// characters.
+	Description string `json:"description,omitempty"`
+	// InputSchema is a custom tool's input, a JSON Schema object whose
+	// "type" is "object".
 	InputSchema json.RawMessage `json:"input_schema,omitempty"`
 
 	raw json.RawMessage // set for unknown types only
@@ -184,18 +198,33 @@ type ToolDefaults struct {
 // ToolConfig configures one tool of a toolset. Resolved configs in responses
 // carry both Type and Name (the same value).
 type ToolConfig struct {
-	Type             string            `json:"type,omitempty"`
-	Name             string            `json:"name"`
-	Enabled          *bool             `json:"enabled,omitempty"`
+	// Type repeats Name in resolved configs; requests may leave it empty.
+	Type string `json:"type,omitempty"`
+	// Name is the tool: for the built-in toolset bash, edit, read, write,
+	// glob, grep, web_fetch or web_search; for an MCP toolset the tool's
+	// name, 1 to 128 characters.
+	Name string `json:"name"`
+	// Enabled is nil when the toolset's default applies.
+	Enabled *bool `json:"enabled,omitempty"`
+	// PermissionPolicy is nil when the toolset's default applies.
 	PermissionPolicy *PermissionPolicy `json:"permission_policy,omitempty"`
-	// AllowedDomains and BlockedDomains apply to web_fetch and web_search.
+	// AllowedDomains limits web_fetch and web_search to these domains.
 	AllowedDomains []string `json:"allowed_domains,omitempty"`
+	// BlockedDomains keeps web_fetch and web_search away from these
+	// domains.
 	BlockedDomains []string `json:"blocked_domains,omitempty"`
 	// MaxContentTokens applies to web_fetch.
 	MaxContentTokens int `json:"max_content_tokens,omitempty"`
-	// URLSources (web_fetch) and UserLocation (web_search) are kept as JSON:
-	// their shapes are nested unions that few callers need typed.
-	URLSources   json.RawMessage `json:"url_sources,omitempty"`
+	// URLSources (web_fetch) says which URLs the tool may fetch, by where
+	// they came from: an object with the members user_input,
+	// client_tool_results and server_tool_results, each null,
+	// {"type": "all"}, {"type": "none"}, or {"type": "only"} or
+	// {"type": "except"} with a "tools" list of
+	// {"type": "tool_reference", "name": …}. It is kept as JSON, since few
+	// callers need it typed.
+	URLSources json.RawMessage `json:"url_sources,omitempty"`
+	// UserLocation (web_search) is kept as JSON; its shape is not
+	// published.
 	UserLocation json.RawMessage `json:"user_location,omitempty"`
 }
 
@@ -203,8 +232,11 @@ type ToolConfig struct {
 type MCPServer struct {
 	// Type is "url"; left empty it is sent as "url".
 	Type string `json:"type"`
+	// Name is the server's name, 1 to 255 characters and unique within the
+	// agent; an mcp_toolset refers to the server by it.
 	Name string `json:"name"`
-	URL  string `json:"url"`
+	// URL is the server's address.
+	URL string `json:"url"`
 }
 
 // MarshalJSON fills in the only known type.
@@ -219,7 +251,9 @@ func (s MCPServer) MarshalJSON() ([]byte, error) {
 // Skill is an Anthropic or custom skill available to the agent.
 type Skill struct {
 	// Type is "anthropic" or "custom".
-	Type    string `json:"type"`
+	Type string `json:"type"`
+	// SkillID identifies the skill; a custom skill's ID starts with
+	// "skill_".
 	SkillID string `json:"skill_id"`
 	// Version is empty for the latest.
 	Version string `json:"version,omitempty"`
@@ -227,15 +261,22 @@ type Skill struct {
 
 // MultiagentConfig is a multi-agent session's configuration: a fixed
 // "coordinator" roster, or the "multiagent_20261001" form with an advisor,
-// delegated agents and workflows. Parts whose shapes the reference leaves
-// open are kept as JSON.
+// delegated agents and workflows. Its parts are kept as JSON (the shape of a
+// coordinator's roster entries is not published).
 type MultiagentConfig struct {
 	// Type is "coordinator" or "multiagent_20261001" (open set).
 	Type string `json:"type"`
-	// Agents is a coordinator's roster.
+	// Agents is a coordinator's roster of 1 to 20 agents.
 	Agents []json.RawMessage `json:"agents,omitempty"`
-	// Advisor, Subagents and Workflows belong to multiagent_20261001.
-	Advisor   json.RawMessage `json:"advisor,omitempty"`
+	// Advisor belongs to multiagent_20261001: {"type": "enabled",
+	// "model": …} or {"type": "disabled"}.
+	Advisor json.RawMessage `json:"advisor,omitempty"`
+	// Subagents belongs to multiagent_20261001 and configures the agents
+	// the session's agent may delegate to: {"type": "enabled",
+	// "inline_agents": {"type": "enabled" or "disabled"},
+	// "predefined_agents": […]} or {"type": "disabled"}.
 	Subagents json.RawMessage `json:"subagents,omitempty"`
+	// Workflows belongs to multiagent_20261001 and has the shape of
+	// Subagents; enabled, it lets the agent start workflow runs.
 	Workflows json.RawMessage `json:"workflows,omitempty"`
 }

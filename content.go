@@ -6,14 +6,26 @@ import (
 	"strings"
 )
 
-// Content block types (reference §4.11). The set is open: a block of another
-// type decodes with its raw JSON kept.
+// Content block types. The set is open: a block of another type decodes
+// with its raw JSON kept.
+//
+// User messages and the messages between agent threads hold text, image,
+// document and redacted blocks; agent messages hold text and redacted
+// blocks; tool results hold text, image, document and search_result blocks;
+// system messages and the text of live previews hold text blocks only.
 const (
-	BlockTypeText         = "text"
-	BlockTypeImage        = "image"
-	BlockTypeDocument     = "document"
+	// BlockTypeText is a block of text.
+	BlockTypeText = "text"
+	// BlockTypeImage is an image, from base64 data, a URL or a file.
+	BlockTypeImage = "image"
+	// BlockTypeDocument is a document: a PDF (base64), plain text, a URL or
+	// a file.
+	BlockTypeDocument = "document"
+	// BlockTypeSearchResult is a search result, allowed in tool results.
 	BlockTypeSearchResult = "search_result"
-	BlockTypeRedacted     = "redacted"
+	// BlockTypeRedacted is a placeholder for content that Anthropic's model
+	// policy withheld.
+	BlockTypeRedacted = "redacted"
 )
 
 // Source types of image and document blocks. Images use base64, url and
@@ -60,6 +72,7 @@ type ContentBlock struct {
 
 // Citations is a search result's citation setting.
 type Citations struct {
+	// Enabled turns citations of the search result on.
 	Enabled bool `json:"enabled"`
 }
 
@@ -68,11 +81,18 @@ type Citations struct {
 // (MediaType "text/plain", Data). A source of an unknown type keeps its JSON.
 type BlockSource struct {
 	// Type is one of the SourceType constants, or a newer type.
-	Type      string
+	Type string
+	// MediaType is the media type of base64 and text data: image/png,
+	// image/jpeg, image/gif or image/webp for images, application/pdf for
+	// a base64 document, text/plain for a text one.
 	MediaType string
-	Data      string
-	URL       string
-	FileID    string
+	// Data is the data of a base64 source (base64-encoded) or a text source
+	// (the text itself).
+	Data string
+	// URL is the address of a url source, which the API fetches.
+	URL string
+	// FileID is the file of a file source, uploaded with the Files API.
+	FileID string
 
 	raw json.RawMessage
 }

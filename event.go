@@ -32,8 +32,9 @@ type Event interface {
 	isEvent()
 }
 
-// EventMeta is the envelope shared by every event (§4.1). It is embedded in
-// every concrete event type, whose methods it provides.
+// EventMeta is the envelope shared by every event: its type, its ID and when
+// it was processed. It is embedded in every concrete event type, whose
+// methods it provides.
 type EventMeta struct {
 	// ID is the event's "sevt_…" ID, unique within the session.
 	ID string `json:"id"`
@@ -208,8 +209,9 @@ func (es *Events) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// UnknownEvent is an event of a type this library does not know yet
-// (§1.9). It carries the envelope, as far as it could be read, and its raw
+// UnknownEvent is an event of a type this library does not know yet; the
+// API adds event types often, and such an event is never an error. It
+// carries the envelope, as far as it could be read, and its raw
 // JSON, which MarshalJSON writes back unchanged.
 type UnknownEvent struct {
 	EventMeta

@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 )
 
-// Limits checked before sending (reference §4.3, §7).
+// Limits on client events, checked before sending.
 const (
 	// maxEventsPerRequest caps initial_events (documented) and, by the same
 	// number, a send (undocumented; the fake server caps at 50 too).
@@ -22,7 +22,7 @@ const (
 	maxOutcomeIterations = 20
 )
 
-// EventParam is an event the client sends (§4.3): a UserMessageParam,
+// EventParam is an event the client sends: a UserMessageParam,
 // InterruptParam, ToolConfirmationParam, CustomToolResultParam,
 // ToolResultParam, DefineOutcomeParam or SystemMessageParam, usually made
 // with the builders (UserMessage, AllowTool, …). Each encodes with its
@@ -34,9 +34,11 @@ type EventParam interface {
 	validate() error
 }
 
-// Rubric types.
+// Rubric types: the Type of a Rubric.
 const (
+	// RubricTypeText is a rubric given as text, in Rubric.Content.
 	RubricTypeText = "text"
+	// RubricTypeFile is a rubric held in a file, Rubric.FileID.
 	RubricTypeFile = "file"
 )
 
@@ -44,9 +46,11 @@ const (
 // with the Files API (FileID). Build it with TextRubric or FileRubric.
 type Rubric struct {
 	// Type is "text" or "file".
-	Type    string `json:"type"`
+	Type string `json:"type"`
+	// Content is the text of a text rubric, at most 262,144 characters.
 	Content string `json:"content,omitempty"`
-	FileID  string `json:"file_id,omitempty"`
+	// FileID is the file of a file rubric, uploaded with the Files API.
+	FileID string `json:"file_id,omitempty"`
 }
 
 // TextRubric returns a rubric given as text (at most 262,144 characters).
@@ -82,12 +86,15 @@ func (r Rubric) validate() error {
 // UserMessageParam is a user.message: text, image, document or redacted
 // blocks, at least one.
 type UserMessageParam struct {
+	// Content holds the message's blocks.
 	Content []ContentBlock `json:"content"`
 }
 
 // InterruptParam is a user.interrupt. It stops every thread, or only
 // SessionThreadID when set.
 type InterruptParam struct {
+	// SessionThreadID is the thread to interrupt; empty interrupts every
+	// thread that is not archived.
 	SessionThreadID string `json:"session_thread_id,omitempty"`
 }
 
@@ -129,8 +136,10 @@ type ToolResultParam struct {
 // DefineOutcomeParam is a user.define_outcome: a goal the agent works
 // towards until a grader is satisfied.
 type DefineOutcomeParam struct {
+	// Description is the outcome the agent works towards.
 	Description string `json:"description"`
-	Rubric      Rubric `json:"rubric"`
+	// Rubric is what the grader checks the work against.
+	Rubric Rubric `json:"rubric"`
 	// MaxIterations is 1 to 20; 0 leaves it out (the API's default is 3).
 	MaxIterations int `json:"max_iterations,omitempty"`
 }
@@ -139,6 +148,7 @@ type DefineOutcomeParam struct {
 // one per request, last, right after the user.message, user.tool_result or
 // user.custom_tool_result it accompanies; only some models accept it.
 type SystemMessageParam struct {
+	// Content holds the message's text blocks.
 	Content []ContentBlock `json:"content"`
 }
 
@@ -199,7 +209,9 @@ func SystemMessage(text string) SystemMessageParam {
 	return SystemMessageParam{Content: []ContentBlock{TextBlock(text)}}
 }
 
-// Where each block type may be sent (§4.11).
+// The block types each client event may hold: user messages hold text,
+// image, document and redacted blocks, tool results text, image, document
+// and search_result blocks, and system messages text blocks only.
 var (
 	messageBlocks    = []string{BlockTypeText, BlockTypeImage, BlockTypeDocument, BlockTypeRedacted}
 	toolResultBlocks = []string{BlockTypeText, BlockTypeImage, BlockTypeDocument, BlockTypeSearchResult}

@@ -64,7 +64,9 @@ func TestEventParamBuilders(t *testing.T) {
 	}
 }
 
-// TestSendBodyFixture encodes the send body of reference §9.4.
+// TestSendBodyFixture encodes a send body of a user.message followed by the
+// system.message that accompanies it: the same body as
+// testdata/send/message.request.json.
 func TestSendBodyFixture(t *testing.T) {
 	events := []EventParam{UserMessage("How many Go test files are in the repository?"), SystemMessage("Answer in one sentence.")}
 	if err := validateEvents(events, false); err != nil {

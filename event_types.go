@@ -2,68 +2,126 @@ package managedagents
 
 import "encoding/json"
 
-// This file holds one struct per event type of the reference (§4.3–§4.7,
-// §4.12) and the nested shapes they carry. Decoding fills the fields with
+// This file holds one struct per event type (the client events as the
+// server echoes them, the agent, session, span and workflow-run events, and
+// the stream-only live previews) and the nested shapes they carry. Decoding fills the fields with
 // encoding/json through DecodeEvent; each MarshalJSON re-encodes from the
 // fields with the type set, so a decoded event re-encodes to equivalent
 // JSON. Required nullable fields are pointers encoded as null; optional
 // fields are left out when absent.
 
-// Stop reason types (§4.8). The set is open.
+// Stop reason types: the Type of the StopReason of a session.status_idle or
+// session.thread_status_idle event. The set is open; a reason of another
+// type ends the turn (see StopReason.EndsTurn).
 const (
-	StopReasonEndTurn          = "end_turn"
-	StopReasonRequiresAction   = "requires_action"
+	// StopReasonEndTurn means the turn finished normally.
+	StopReasonEndTurn = "end_turn"
+	// StopReasonRequiresAction means the session waits for the client: the
+	// reason's EventIDs are the tool-use events awaiting a
+	// user.tool_confirmation, a user.custom_tool_result or (on self-hosted
+	// environments) a user.tool_result. Answering only some of them makes the
+	// session go idle again with the rest; answering all of them sets it
+	// running. It is the only reason that does not end the turn.
+	StopReasonRequiresAction = "requires_action"
+	// StopReasonRetriesExhausted means the turn failed after retries; the
+	// queued input was dropped, and a new user.message starts a new turn.
 	StopReasonRetriesExhausted = "retries_exhausted"
-	StopReasonBudgetReached    = "budget_reached"
-	StopReasonRefusal          = "refusal"
+	// StopReasonBudgetReached means the session's list cost reached the
+	// budget's MaxListCost (or a model without a list price was needed);
+	// raise or remove the budget to continue.
+	StopReasonBudgetReached = "budget_reached"
+	// StopReasonRefusal means the model refused; the idle event's
+	// StopDetails says why.
+	StopReasonRefusal = "refusal"
 )
 
-// Retry statuses of a session.error (§4.9).
+// Retry statuses: the Type of a SessionError's RetryStatus, which says what
+// follows the error.
 const (
-	RetryStatusRetrying  = "retrying"
+	// RetryStatusRetrying means the server retries by itself. The error may
+	// repeat, and may end as exhausted; it is not terminal, so keep reading.
+	RetryStatusRetrying = "retrying"
+	// RetryStatusExhausted means the turn is dead and its queued input was
+	// dropped; an idle with the retries_exhausted stop reason follows.
 	RetryStatusExhausted = "exhausted"
-	RetryStatusTerminal  = "terminal"
+	// RetryStatusTerminal means the session will be terminated.
+	RetryStatusTerminal = "terminal"
 )
 
-// session.error types (§4.9). The set is open: act on RetryStatus for the
-// others.
+// Session error types: the Type of the SessionError of a session.error
+// event. The set is open: handle an error of another type by its
+// RetryStatus and Message alone.
 const (
-	SessionErrorUnknown                   = "unknown_error"
-	SessionErrorModelOverloaded           = "model_overloaded_error"
-	SessionErrorModelRateLimited          = "model_rate_limited_error"
-	SessionErrorModelRequestFailed        = "model_request_failed_error"
-	SessionErrorMCPConnectionFailed       = "mcp_connection_failed_error"
-	SessionErrorMCPAuthenticationFailed   = "mcp_authentication_failed_error"
-	SessionErrorBilling                   = "billing_error"
+	// SessionErrorUnknown is the fallback type; act on the retry status and
+	// show the message.
+	SessionErrorUnknown = "unknown_error"
+
+	// Errors of the model requests.
+	SessionErrorModelOverloaded    = "model_overloaded_error"
+	SessionErrorModelRateLimited   = "model_rate_limited_error"
+	SessionErrorModelRequestFailed = "model_request_failed_error"
+
+	// Errors reaching an MCP server; MCPServerName names it.
+	SessionErrorMCPConnectionFailed     = "mcp_connection_failed_error"
+	SessionErrorMCPAuthenticationFailed = "mcp_authentication_failed_error"
+
+	// SessionErrorBilling means the organization or workspace cannot make
+	// model requests.
+	SessionErrorBilling = "billing_error"
+	// SessionErrorCredentialHostUnreachable means the host of a vault
+	// credential could not be reached; CredentialID and VaultID name it.
 	SessionErrorCredentialHostUnreachable = "credential_host_unreachable_error"
-	SessionErrorToolUseLimitReached       = "tool_use_limit_reached_error"
-	SessionErrorCompactionLimitReached    = "compaction_limit_reached_error"
-	SessionErrorRepositoryAuthentication  = "repository_authentication_error"
-	SessionErrorRepositoryForbidden       = "repository_forbidden_error"
-	SessionErrorRepositoryNotFound        = "repository_not_found_error"
-	SessionErrorRepositoryCheckout        = "repository_checkout_error"
-	SessionErrorRepositoryClone           = "repository_clone_error"
+	// SessionErrorToolUseLimitReached means the turn reached the limit on
+	// tool-use rounds, or repeated single-tool responses were cut off by the
+	// output or context limits. The thread goes idle with retries_exhausted
+	// (a child thread is terminated); the next user.message starts a new
+	// turn. The limit is not published.
+	SessionErrorToolUseLimitReached = "tool_use_limit_reached_error"
+	// SessionErrorCompactionLimitReached means the context was compacted
+	// the maximum number of times in a row without progress, with the same
+	// consequences as SessionErrorToolUseLimitReached.
+	SessionErrorCompactionLimitReached = "compaction_limit_reached_error"
+
+	// Errors mounting a GitHub repository resource; RepositoryURL is set
+	// (possibly to null). Their retry status is always retrying, and the
+	// session keeps running without that repository.
+	SessionErrorRepositoryAuthentication = "repository_authentication_error"
+	SessionErrorRepositoryForbidden      = "repository_forbidden_error"
+	SessionErrorRepositoryNotFound       = "repository_not_found_error"
+	SessionErrorRepositoryCheckout       = "repository_checkout_error"
+	SessionErrorRepositoryClone          = "repository_clone_error"
 )
 
 // Permission verdicts: the top-level evaluated_permission string of tool-use
-// events (§4.10), and the result of a user.tool_confirmation (allow, deny).
+// events, the Type of a PermissionVerdict, and the result of a
+// user.tool_confirmation (allow or deny).
 const (
+	// PermissionAllow lets the call run at once.
 	PermissionAllow = "allow"
-	PermissionAsk   = "ask"
-	PermissionDeny  = "deny"
+	// PermissionAsk holds the call until a user.tool_confirmation answers
+	// it; the requires_action stop reason lists it.
+	PermissionAsk = "ask"
+	// PermissionDeny refuses the call: it never runs, the server adds an
+	// error tool result of its own, and the requires_action stop reason does
+	// not list it.
+	PermissionDeny = "deny"
 )
 
-// Workflow-run result types (§4.7).
+// Workflow-run result types: the Type of the WorkflowRunResult that says how
+// a workflow run ended. The set is open.
 const (
+	// WorkflowResultCompleted means the run completed.
 	WorkflowResultCompleted = "completed"
-	WorkflowResultStopped   = "stopped"
-	WorkflowResultError     = "error"
+	// WorkflowResultStopped means the run was stopped.
+	WorkflowResultStopped = "stopped"
+	// WorkflowResultError means the run failed; WorkflowRunResult.Error
+	// says how, and a workflow_run.error event came first.
+	WorkflowResultError = "error"
 )
 
 // ---- Nested shapes ----
 
-// StopReason says why a session or thread went idle (§4.8), a union on
-// Type. A reason of an unknown type keeps its JSON.
+// StopReason says why a session or thread went idle, a union on Type. A reason of an unknown type keeps its JSON.
 type StopReason struct {
 	// Type is one of the StopReason constants, or a newer reason.
 	Type string `json:"type"`
@@ -75,7 +133,7 @@ type StopReason struct {
 }
 
 // EndsTurn reports whether the idle ends the turn: every reason but
-// requires_action does, unknown reasons included (§4.8).
+// requires_action does, unknown reasons included.
 func (r StopReason) EndsTurn() bool { return r.Type != StopReasonRequiresAction }
 
 func knownStopReason(t string) bool {
@@ -108,8 +166,8 @@ func (r *StopReason) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// StopDetails explains a stop, for now only a refusal (§4.8). Details of an
-// unknown type keep their JSON.
+// StopDetails explains a stop, for now only a refusal. Details of an unknown
+// type keep their JSON.
 type StopDetails struct {
 	// Type is "refusal" (open set).
 	Type string `json:"type"`
@@ -152,7 +210,7 @@ type RetryStatus struct {
 	Type string `json:"type"`
 }
 
-// SessionError is the error of a session.error event (§4.9). Type is the
+// SessionError is the error of a session.error event. Type is the
 // discriminator (there is no code); the extra fields are set for the types
 // that carry them. An error of an unknown type decodes its common fields and
 // keeps its JSON.
@@ -160,13 +218,19 @@ type SessionError struct {
 	// Type is one of the SessionError constants, or a newer type.
 	Type string `json:"type"`
 	// Message is for humans; do not parse it.
-	Message     string      `json:"message"`
+	Message string `json:"message"`
+	// RetryStatus says what follows: the server retries, the turn is dead,
+	// or the session will be terminated (see Retrying, Exhausted and
+	// Terminal).
 	RetryStatus RetryStatus `json:"retry_status"`
 	// MCPServerName is set for the mcp_* errors.
 	MCPServerName *string `json:"mcp_server_name,omitempty"`
-	// CredentialID and VaultID are set for credential_host_unreachable_error.
+	// CredentialID is the credential whose host could not be reached, set
+	// for credential_host_unreachable_error.
 	CredentialID *string `json:"credential_id,omitempty"`
-	VaultID      *string `json:"vault_id,omitempty"`
+	// VaultID is the vault holding that credential, set for
+	// credential_host_unreachable_error.
+	VaultID *string `json:"vault_id,omitempty"`
 	// RepositoryURL is set (possibly to null) for the repository_* errors.
 	RepositoryURL *string `json:"repository_url,omitempty"`
 
@@ -233,8 +297,8 @@ func (e *SessionError) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Evaluation says which permission policy produced a tool call's verdict
-// (§4.10): {"type": "always_allow"}, {"type": "always_ask"}, or
+// Evaluation says which permission policy produced a tool call's verdict:
+// {"type": "always_allow"}, {"type": "always_ask"}, or
 // {"type": "auto", "evaluated_permission": {...}}. Its Type uses the Policy
 // constants. An evaluation of an unknown type keeps its JSON.
 type Evaluation struct {
@@ -285,21 +349,28 @@ func (v *Evaluation) UnmarshalJSON(b []byte) error {
 
 // ModelUsage is the token usage of one model request (span events).
 type ModelUsage struct {
-	InputTokens              int64 `json:"input_tokens"`
-	OutputTokens             int64 `json:"output_tokens"`
+	// InputTokens counts the request's input tokens.
+	InputTokens int64 `json:"input_tokens"`
+	// OutputTokens counts the tokens the model generated.
+	OutputTokens int64 `json:"output_tokens"`
+	// CacheCreationInputTokens counts the input tokens written to the
+	// prompt cache.
 	CacheCreationInputTokens int64 `json:"cache_creation_input_tokens"`
-	CacheReadInputTokens     int64 `json:"cache_read_input_tokens"`
+	// CacheReadInputTokens counts the input tokens read from the prompt
+	// cache.
+	CacheReadInputTokens int64 `json:"cache_read_input_tokens"`
 	// Speed is "standard" or "fast", set only with the fast-mode beta; a
 	// null speed decodes as nil and is left out when re-encoded.
 	Speed *string `json:"speed,omitempty"`
 }
 
-// WorkflowRunError is the error of a workflow run (§4.7); unlike a
-// SessionError it has no retry status.
+// WorkflowRunError is the error of a workflow run; unlike a SessionError it
+// has no retry status.
 type WorkflowRunError struct {
 	// Type is timeout_error, program_error, unknown_error,
 	// thread_limit_error or max_workflow_runs_error (open set).
-	Type    string `json:"type"`
+	Type string `json:"type"`
+	// Message is for humans; do not parse it.
 	Message string `json:"message"`
 }
 
@@ -307,7 +378,8 @@ type WorkflowRunError struct {
 // error with Error set. A result of an unknown type keeps its JSON.
 type WorkflowRunResult struct {
 	// Type is one of the WorkflowResult constants (open set).
-	Type  string            `json:"type"`
+	Type string `json:"type"`
+	// Error is set when Type is error.
 	Error *WorkflowRunError `json:"error,omitempty"`
 
 	raw json.RawMessage
@@ -342,8 +414,12 @@ func (r *WorkflowRunResult) UnmarshalJSON(b []byte) error {
 // WorkflowPhase is a phase of a workflow run, as announced by
 // workflow_run.created.
 type WorkflowPhase struct {
-	ID          string  `json:"id"`
-	Name        string  `json:"name"`
+	// ID is the phase's ID, which the phase events carry as
+	// WorkflowRunPhaseID.
+	ID string `json:"id"`
+	// Name is the phase's name.
+	Name string `json:"name"`
+	// Description is nil when the phase has none.
 	Description *string `json:"description"`
 }
 
@@ -359,17 +435,20 @@ type PreviewedEvent struct {
 // Content.Text to entry Index of the preview's content array.
 type ContentDelta struct {
 	// Type is "content_delta".
-	Type  string `json:"type"`
-	Index int    `json:"index"`
+	Type string `json:"type"`
+	// Index is the entry of the preview's content array that Content.Text
+	// extends; a new index starts a new entry.
+	Index int `json:"index"`
 	// Content is a text block.
 	Content ContentBlock `json:"content"`
 }
 
-// ---- Client events (§4.3), as echoed by the server ----
+// ---- Client events, as echoed by the server ----
 
 // UserMessageEvent is the echo of a user.message.
 type UserMessageEvent struct {
 	EventMeta
+	// Content holds text, image, document and redacted blocks.
 	Content []ContentBlock `json:"content"`
 }
 
@@ -386,7 +465,8 @@ type UserToolConfirmationEvent struct {
 	// ToolUseID is the ID of the agent.tool_use or agent.mcp_tool_use event.
 	ToolUseID string `json:"tool_use_id"`
 	// Result is "allow" or "deny".
-	Result      string `json:"result"`
+	Result string `json:"result"`
+	// DenyMessage, only with "deny", is shown to the model.
 	DenyMessage string `json:"deny_message,omitempty"`
 	// SessionThreadID is the thread the server routed the answer to.
 	SessionThreadID string `json:"session_thread_id,omitempty"`
@@ -396,10 +476,12 @@ type UserToolConfirmationEvent struct {
 type UserCustomToolResultEvent struct {
 	EventMeta
 	// CustomToolUseID is the ID of the agent.custom_tool_use event.
-	CustomToolUseID string         `json:"custom_tool_use_id"`
-	Content         []ContentBlock `json:"content,omitzero"`
+	CustomToolUseID string `json:"custom_tool_use_id"`
+	// Content holds text, image, document and search_result blocks.
+	Content []ContentBlock `json:"content,omitzero"`
 	// IsError is nil when the field was absent.
-	IsError         *bool  `json:"is_error,omitempty"`
+	IsError *bool `json:"is_error,omitempty"`
+	// SessionThreadID is the thread the server routed the result to.
 	SessionThreadID string `json:"session_thread_id,omitempty"`
 }
 
@@ -408,10 +490,12 @@ type UserCustomToolResultEvent struct {
 type UserToolResultEvent struct {
 	EventMeta
 	// ToolUseID is the ID of the agent.tool_use event.
-	ToolUseID string         `json:"tool_use_id"`
-	Content   []ContentBlock `json:"content,omitzero"`
+	ToolUseID string `json:"tool_use_id"`
+	// Content holds text, image, document and search_result blocks.
+	Content []ContentBlock `json:"content,omitzero"`
 	// IsError is nil when the field was absent.
-	IsError         *bool  `json:"is_error,omitempty"`
+	IsError *bool `json:"is_error,omitempty"`
+	// SessionThreadID is the thread the server routed the result to.
 	SessionThreadID string `json:"session_thread_id,omitempty"`
 }
 
@@ -421,7 +505,8 @@ type UserDefineOutcomeEvent struct {
 	EventMeta
 	// OutcomeID ("outc_…") links the outcome spans and the session's
 	// outcome_evaluations.
-	OutcomeID   string `json:"outcome_id"`
+	OutcomeID string `json:"outcome_id"`
+	// Description is the outcome the agent works towards.
 	Description string `json:"description"`
 	// Rubric may come back as a text rubric even when a file was sent.
 	Rubric Rubric `json:"rubric"`
@@ -432,10 +517,11 @@ type UserDefineOutcomeEvent struct {
 // SystemMessageEvent is the echo of a system.message.
 type SystemMessageEvent struct {
 	EventMeta
+	// Content holds text blocks only.
 	Content []ContentBlock `json:"content"`
 }
 
-// ---- Agent events (§4.4) ----
+// ---- Agent events ----
 
 // AgentMessageEvent is text from the agent.
 type AgentMessageEvent struct {
@@ -454,7 +540,8 @@ type AgentThinkingEvent struct {
 type AgentToolUseEvent struct {
 	EventMeta
 	// Name is the tool's name, such as "bash".
-	Name  string          `json:"name"`
+	Name string `json:"name"`
+	// Input is the call's input, a JSON object.
 	Input json.RawMessage `json:"input"`
 	// EvaluatedPermission is the verdict: "allow", "ask" or "deny" (see
 	// Allowed and NeedsConfirmation). Empty when absent.
@@ -467,7 +554,7 @@ type AgentToolUseEvent struct {
 }
 
 // Allowed reports whether the verdict is "allow", the only verdict under
-// which a call runs (§4.10).
+// which a call runs.
 func (e *AgentToolUseEvent) Allowed() bool { return e.EvaluatedPermission == PermissionAllow }
 
 // NeedsConfirmation reports whether the call is held for a
@@ -487,8 +574,9 @@ func needsConfirmation(verdict string) bool {
 type AgentToolResultEvent struct {
 	EventMeta
 	// ToolUseID is the ID of the agent.tool_use event.
-	ToolUseID string         `json:"tool_use_id"`
-	Content   []ContentBlock `json:"content,omitzero"`
+	ToolUseID string `json:"tool_use_id"`
+	// Content holds text, image, document and search_result blocks.
+	Content []ContentBlock `json:"content,omitzero"`
 	// IsError is nil when the field was absent.
 	IsError *bool `json:"is_error,omitempty"`
 }
@@ -496,12 +584,20 @@ type AgentToolResultEvent struct {
 // AgentMCPToolUseEvent is a call of a tool of an MCP server.
 type AgentMCPToolUseEvent struct {
 	EventMeta
-	MCPServerName       string          `json:"mcp_server_name"`
-	Name                string          `json:"name"`
-	Input               json.RawMessage `json:"input"`
-	EvaluatedPermission string          `json:"evaluated_permission,omitempty"`
-	Evaluation          *Evaluation     `json:"evaluation,omitempty"`
-	SessionThreadID     string          `json:"session_thread_id,omitempty"`
+	// MCPServerName is the name of the MCP server the tool belongs to.
+	MCPServerName string `json:"mcp_server_name"`
+	// Name is the tool's name.
+	Name string `json:"name"`
+	// Input is the call's input, a JSON object.
+	Input json.RawMessage `json:"input"`
+	// EvaluatedPermission is the verdict: "allow", "ask" or "deny" (see
+	// Allowed and NeedsConfirmation). Empty when absent.
+	EvaluatedPermission string `json:"evaluated_permission,omitempty"`
+	// Evaluation says which policy gave the verdict; nil when absent.
+	Evaluation *Evaluation `json:"evaluation,omitempty"`
+	// SessionThreadID is set when the call was cross-posted from a child
+	// thread; informational, never echo it back.
+	SessionThreadID string `json:"session_thread_id,omitempty"`
 }
 
 // Allowed reports whether the verdict is "allow".
@@ -518,9 +614,11 @@ func (e *AgentMCPToolUseEvent) NeedsConfirmation() bool {
 type AgentMCPToolResultEvent struct {
 	EventMeta
 	// MCPToolUseID is the ID of the agent.mcp_tool_use event.
-	MCPToolUseID string         `json:"mcp_tool_use_id"`
-	Content      []ContentBlock `json:"content,omitzero"`
-	IsError      *bool          `json:"is_error,omitempty"`
+	MCPToolUseID string `json:"mcp_tool_use_id"`
+	// Content holds text, image, document and search_result blocks.
+	Content []ContentBlock `json:"content,omitzero"`
+	// IsError is nil when the field was absent.
+	IsError *bool `json:"is_error,omitempty"`
 }
 
 // AgentCustomToolUseEvent is a call of a custom tool, which the client runs
@@ -528,9 +626,13 @@ type AgentMCPToolResultEvent struct {
 // no permission fields.
 type AgentCustomToolUseEvent struct {
 	EventMeta
-	Name            string          `json:"name"`
-	Input           json.RawMessage `json:"input"`
-	SessionThreadID string          `json:"session_thread_id,omitempty"`
+	// Name is the custom tool's name, as configured on the agent.
+	Name string `json:"name"`
+	// Input is the call's input, a JSON object.
+	Input json.RawMessage `json:"input"`
+	// SessionThreadID is set when the call was cross-posted from a child
+	// thread; informational, never echo it back.
+	SessionThreadID string `json:"session_thread_id,omitempty"`
 }
 
 // AgentThreadContextCompactedEvent reports that a thread's context was
@@ -544,21 +646,27 @@ type AgentThreadContextCompactedEvent struct {
 // AgentThreadMessageSentEvent is a message one agent thread sent another.
 type AgentThreadMessageSentEvent struct {
 	EventMeta
-	ToSessionThreadID string         `json:"to_session_thread_id"`
-	ToAgentName       string         `json:"to_agent_name,omitempty"`
-	Content           []ContentBlock `json:"content"`
+	// ToSessionThreadID is the receiving thread.
+	ToSessionThreadID string `json:"to_session_thread_id"`
+	// ToAgentName is the receiving thread's agent; empty when absent.
+	ToAgentName string `json:"to_agent_name,omitempty"`
+	// Content holds text, image, document and redacted blocks.
+	Content []ContentBlock `json:"content"`
 }
 
 // AgentThreadMessageReceivedEvent is a message a thread received from
 // another.
 type AgentThreadMessageReceivedEvent struct {
 	EventMeta
-	FromSessionThreadID string         `json:"from_session_thread_id"`
-	FromAgentName       string         `json:"from_agent_name,omitempty"`
-	Content             []ContentBlock `json:"content"`
+	// FromSessionThreadID is the sending thread.
+	FromSessionThreadID string `json:"from_session_thread_id"`
+	// FromAgentName is the sending thread's agent; empty when absent.
+	FromAgentName string `json:"from_agent_name,omitempty"`
+	// Content holds text, image, document and redacted blocks.
+	Content []ContentBlock `json:"content"`
 }
 
-// ---- Session events (§4.5) ----
+// ---- Session events ----
 
 // SessionStatusRunningEvent reports that the session started running.
 type SessionStatusRunningEvent struct {
@@ -569,6 +677,7 @@ type SessionStatusRunningEvent struct {
 // ends the turn is StopReason.EndsTurn.
 type SessionStatusIdleEvent struct {
 	EventMeta
+	// StopReason says why the session went idle.
 	StopReason StopReason `json:"stop_reason"`
 	// StopDetails is nil when there is nothing to report.
 	StopDetails *StopDetails `json:"stop_details"`
@@ -589,6 +698,7 @@ type SessionStatusTerminatedEvent struct {
 // SessionError.Retrying and friends).
 type SessionErrorEvent struct {
 	EventMeta
+	// Error is the error, with what follows it in its RetryStatus.
 	Error SessionError `json:"error"`
 }
 
@@ -616,6 +726,7 @@ type SessionUpdatedEvent struct {
 // usage.
 type SessionUsageEvent struct {
 	EventMeta
+	// Usage is the cumulative usage at the time of the reading.
 	Usage SessionUsage `json:"usage"`
 	// Budget is nil when the session is uncapped.
 	Budget *Budget `json:"budget"`
@@ -625,8 +736,10 @@ type SessionUsageEvent struct {
 // session.
 type SessionThreadCreatedEvent struct {
 	EventMeta
+	// SessionThreadID is the new thread's ID.
 	SessionThreadID string `json:"session_thread_id"`
-	AgentName       string `json:"agent_name"`
+	// AgentName is the name of the agent the thread runs.
+	AgentName string `json:"agent_name"`
 	// WorkflowRunID is set when a workflow run created the thread.
 	WorkflowRunID *string `json:"workflow_run_id"`
 }
@@ -634,34 +747,44 @@ type SessionThreadCreatedEvent struct {
 // SessionThreadStatusRunningEvent reports that a thread started running.
 type SessionThreadStatusRunningEvent struct {
 	EventMeta
+	// SessionThreadID is the thread's ID.
 	SessionThreadID string `json:"session_thread_id"`
-	AgentName       string `json:"agent_name"`
+	// AgentName is the name of the thread's agent.
+	AgentName string `json:"agent_name"`
 }
 
 // SessionThreadStatusIdleEvent reports that a thread went idle.
 type SessionThreadStatusIdleEvent struct {
 	EventMeta
-	SessionThreadID string       `json:"session_thread_id"`
-	AgentName       string       `json:"agent_name"`
-	StopReason      StopReason   `json:"stop_reason"`
-	StopDetails     *StopDetails `json:"stop_details"`
+	// SessionThreadID is the thread's ID.
+	SessionThreadID string `json:"session_thread_id"`
+	// AgentName is the name of the thread's agent.
+	AgentName string `json:"agent_name"`
+	// StopReason says why the thread went idle.
+	StopReason StopReason `json:"stop_reason"`
+	// StopDetails is nil when there is nothing to report.
+	StopDetails *StopDetails `json:"stop_details"`
 }
 
 // SessionThreadStatusRescheduledEvent reports a thread's transient failure.
 type SessionThreadStatusRescheduledEvent struct {
 	EventMeta
+	// SessionThreadID is the thread's ID.
 	SessionThreadID string `json:"session_thread_id"`
-	AgentName       string `json:"agent_name"`
+	// AgentName is the name of the thread's agent.
+	AgentName string `json:"agent_name"`
 }
 
 // SessionThreadStatusTerminatedEvent reports that a thread is terminated.
 type SessionThreadStatusTerminatedEvent struct {
 	EventMeta
+	// SessionThreadID is the thread's ID.
 	SessionThreadID string `json:"session_thread_id"`
-	AgentName       string `json:"agent_name"`
+	// AgentName is the name of the thread's agent.
+	AgentName string `json:"agent_name"`
 }
 
-// ---- Span events (§4.6) ----
+// ---- Span events ----
 
 // SpanModelRequestStartEvent opens a model request span.
 type SpanModelRequestStartEvent struct {
@@ -673,14 +796,18 @@ type SpanModelRequestStartEvent struct {
 type SpanModelRequestEndEvent struct {
 	EventMeta
 	// ModelRequestStartID is the ID of the span's start event.
-	ModelRequestStartID string     `json:"model_request_start_id"`
-	IsError             bool       `json:"is_error"`
-	ModelUsage          ModelUsage `json:"model_usage"`
+	ModelRequestStartID string `json:"model_request_start_id"`
+	// IsError reports whether the model request failed.
+	IsError bool `json:"is_error"`
+	// ModelUsage is the request's token usage.
+	ModelUsage ModelUsage `json:"model_usage"`
 }
 
 // SpanOutcomeEvaluationStartEvent opens the grading of an outcome.
 type SpanOutcomeEvaluationStartEvent struct {
 	EventMeta
+	// OutcomeID is the outcome being graded, as the user.define_outcome
+	// echo gave it.
 	OutcomeID string `json:"outcome_id"`
 	// Iteration is 0-based.
 	Iteration int `json:"iteration"`
@@ -689,59 +816,82 @@ type SpanOutcomeEvaluationStartEvent struct {
 // SpanOutcomeEvaluationOngoingEvent is a heartbeat while grading.
 type SpanOutcomeEvaluationOngoingEvent struct {
 	EventMeta
+	// OutcomeID is the outcome being graded.
 	OutcomeID string `json:"outcome_id"`
-	Iteration int    `json:"iteration"`
+	// Iteration is 0-based.
+	Iteration int `json:"iteration"`
 }
 
 // SpanOutcomeEvaluationEndEvent closes the grading of an outcome.
 type SpanOutcomeEvaluationEndEvent struct {
 	EventMeta
+	// OutcomeEvaluationStartID is the ID of the span's
+	// span.outcome_evaluation_start event.
 	OutcomeEvaluationStartID string `json:"outcome_evaluation_start_id"`
-	OutcomeID                string `json:"outcome_id"`
-	Iteration                int    `json:"iteration"`
+	// OutcomeID is the outcome graded.
+	OutcomeID string `json:"outcome_id"`
+	// Iteration is 0-based.
+	Iteration int `json:"iteration"`
 	// Result is satisfied, needs_revision, max_iterations_reached, failed or
 	// interrupted (open set); a string, unlike a workflow run's result.
-	Result      string `json:"result"`
+	Result string `json:"result"`
+	// Explanation gives the grader's reasons.
 	Explanation string `json:"explanation"`
 	// Usage is the grader's usage, per request like ModelUsage.
 	Usage ModelUsage `json:"usage"`
 }
 
-// ---- Workflow-run events (§4.7) ----
+// ---- Workflow-run events ----
+//
+// A workflow run is background work that a multi-agent session's agent
+// starts. Every event of a run carries its WorkflowRunID, and so does the
+// session.thread_created of each thread the run starts.
 
 // WorkflowRunCreatedEvent announces a workflow run, before its other
 // events.
 type WorkflowRunCreatedEvent struct {
 	EventMeta
-	WorkflowRunID string          `json:"workflow_run_id"`
-	Name          string          `json:"name"`
-	Description   *string         `json:"description"`
-	Phases        []WorkflowPhase `json:"phases"`
+	// WorkflowRunID is the run's ID.
+	WorkflowRunID string `json:"workflow_run_id"`
+	// Name is the run's name, given by the agent or by the server.
+	Name string `json:"name"`
+	// Description is nil when the run has none.
+	Description *string `json:"description"`
+	// Phases are the run's phases; there may be none.
+	Phases []WorkflowPhase `json:"phases"`
 }
 
 // WorkflowRunStatusRunningEvent reports that a run started or resumed.
 type WorkflowRunStatusRunningEvent struct {
 	EventMeta
+	// WorkflowRunID is the run's ID.
 	WorkflowRunID string `json:"workflow_run_id"`
 }
 
 // WorkflowRunStatusIdleEvent reports that a run is idle.
 type WorkflowRunStatusIdleEvent struct {
 	EventMeta
+	// WorkflowRunID is the run's ID.
 	WorkflowRunID string `json:"workflow_run_id"`
 }
 
 // WorkflowRunPhaseStartedEvent reports that a phase started.
 type WorkflowRunPhaseStartedEvent struct {
 	EventMeta
-	WorkflowRunID      string `json:"workflow_run_id"`
+	// WorkflowRunID is the run's ID.
+	WorkflowRunID string `json:"workflow_run_id"`
+	// WorkflowRunPhaseID is the phase's ID, as in the run's
+	// WorkflowRunCreatedEvent.Phases.
 	WorkflowRunPhaseID string `json:"workflow_run_phase_id"`
 }
 
 // WorkflowRunPhaseEndedEvent reports that a phase ended.
 type WorkflowRunPhaseEndedEvent struct {
 	EventMeta
-	WorkflowRunID      string `json:"workflow_run_id"`
+	// WorkflowRunID is the run's ID.
+	WorkflowRunID string `json:"workflow_run_id"`
+	// WorkflowRunPhaseID is the phase's ID, as in the run's
+	// WorkflowRunCreatedEvent.Phases.
 	WorkflowRunPhaseID string `json:"workflow_run_phase_id"`
 	// PhaseStartedID is the ID of the phase's workflow_run.phase_started.
 	PhaseStartedID string `json:"phase_started_id"`
@@ -752,23 +902,31 @@ type WorkflowRunErrorEvent struct {
 	EventMeta
 	// WorkflowRunID is nil when the error prevented the run from being
 	// created (max_workflow_runs_error).
-	WorkflowRunID *string          `json:"workflow_run_id"`
-	Error         WorkflowRunError `json:"error"`
+	WorkflowRunID *string `json:"workflow_run_id"`
+	// Error is the run's error.
+	Error WorkflowRunError `json:"error"`
 }
 
 // WorkflowRunStatusEndedEvent is the last event of a run.
 type WorkflowRunStatusEndedEvent struct {
 	EventMeta
-	WorkflowRunID string            `json:"workflow_run_id"`
-	Result        WorkflowRunResult `json:"result"`
+	// WorkflowRunID is the run's ID.
+	WorkflowRunID string `json:"workflow_run_id"`
+	// Result says how the run ended.
+	Result WorkflowRunResult `json:"result"`
 }
 
-// ---- Live previews (§4.12) ----
+// ---- Live previews ----
+//
+// Streams opened with StreamParams.EventDeltas carry these stream-only
+// events; they are never in the history and never replayed after a
+// reconnect.
 
 // EventStartEvent announces an agent.message or agent.thinking being
 // generated. It has no ID and no processed_at of its own.
 type EventStartEvent struct {
 	EventMeta
+	// Event names the event being generated.
 	Event PreviewedEvent `json:"event"`
 }
 
@@ -778,8 +936,9 @@ type EventDeltaEvent struct {
 	EventMeta
 	// PreviewedEventID is the wire's event_id: the ID of the previewed event
 	// (named so as not to hide the EventID method).
-	PreviewedEventID string       `json:"event_id"`
-	Delta            ContentDelta `json:"delta"`
+	PreviewedEventID string `json:"event_id"`
+	// Delta is the text to add to the preview.
+	Delta ContentDelta `json:"delta"`
 }
 
 // MarshalJSON encodes the preview without id and processed_at.

@@ -22,40 +22,61 @@ type SessionsService struct {
 // SessionStatus is a session's (or thread's) status. It is an open set.
 type SessionStatus string
 
-// Session statuses (reference §3.9).
+// Session statuses. A session is running while any of its threads runs.
+// Errors are session.error events, not a status.
 const (
-	// StatusIdle: waiting for input. A finished turn goes idle.
+	// StatusIdle means waiting for input: a message, a tool confirmation
+	// or a custom tool result. A new session without initial events starts
+	// idle, and a finished turn goes idle, not terminated.
 	StatusIdle SessionStatus = "idle"
-	// StatusRunning: the agent is working.
+	// StatusRunning means the agent is working.
 	StatusRunning SessionStatus = "running"
-	// StatusRescheduling: a transient failure; the platform is retrying.
+	// StatusRescheduling means a transient failure occurred and the
+	// platform is retrying by itself.
 	StatusRescheduling SessionStatus = "rescheduling"
-	// StatusTerminated: final, after an unrecoverable error or an archive.
+	// StatusTerminated is final, reached after an unrecoverable error or
+	// when the session is archived.
 	StatusTerminated SessionStatus = "terminated"
 )
 
 // Session is a session as the API returns it. Nullable fields are pointers
 // (nil for JSON null); unknown fields are ignored but kept in RawJSON.
 type Session struct {
-	ID     string        `json:"id"`
-	Type   string        `json:"type"`
+	// ID is the session's "sesn_…" ID.
+	ID string `json:"id"`
+	// Type is "session".
+	Type string `json:"type"`
+	// Status is the session's status. The stream's session.status_idle
+	// arrives slightly before Get reports idle, so before an operation that
+	// needs a session that is not running (delete, archive, an agent
+	// update), poll Get until Status is no longer running.
 	Status SessionStatus `json:"status"`
 	// Title is nil when the session has none.
-	Title         *string `json:"title"`
-	EnvironmentID string  `json:"environment_id"`
+	Title *string `json:"title"`
+	// EnvironmentID is the environment (the sandbox configuration) the
+	// session runs in.
+	EnvironmentID string `json:"environment_id"`
 	// Agent is the resolved configuration, after overrides.
 	Agent SessionAgent `json:"agent"`
 	// Metadata holds the session's free-form tags.
-	Metadata           map[string]string   `json:"metadata"`
-	Resources          []Resource          `json:"resources"`
-	VaultIDs           []string            `json:"vault_ids"`
+	Metadata map[string]string `json:"metadata"`
+	// Resources are what is mounted into the session's sandbox.
+	Resources []Resource `json:"resources"`
+	// VaultIDs are the vaults whose credentials serve MCP authentication
+	// and environment secrets.
+	VaultIDs []string `json:"vault_ids"`
+	// OutcomeEvaluations holds the grading state of each outcome defined
+	// with a user.define_outcome.
 	OutcomeEvaluations []OutcomeEvaluation `json:"outcome_evaluations"`
-	Stats              SessionStats        `json:"stats"`
+	// Stats holds the session's timings.
+	Stats SessionStats `json:"stats"`
 	// Usage is cumulative over the session's life.
 	Usage SessionUsage `json:"usage"`
 	// Budget is nil when the session is uncapped.
-	Budget    *Budget   `json:"budget"`
+	Budget *Budget `json:"budget"`
+	// CreatedAt is when the session was created.
 	CreatedAt time.Time `json:"created_at"`
+	// UpdatedAt is when the session last changed.
 	UpdatedAt time.Time `json:"updated_at"`
 	// ArchivedAt is nil until the session is archived.
 	ArchivedAt *time.Time `json:"archived_at"`
@@ -81,68 +102,102 @@ func (s *Session) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// SessionAgent is the agent configuration a session runs with (§3.2). ID and
-// Version name the base agent even when overrides were applied.
+// SessionAgent is the agent configuration a session runs with, overrides and
+// updates applied. ID and Version name the base agent even when overrides
+// were applied.
 type SessionAgent struct {
-	Type              string            `json:"type"`
-	ID                string            `json:"id"`
-	Version           int64             `json:"version"`
-	Name              string            `json:"name"`
-	Description       *string           `json:"description"`
-	System            *string           `json:"system"`
-	Model             ModelConfig       `json:"model"`
+	// Type is "agent".
+	Type string `json:"type"`
+	// ID is the base agent's "agent_…" ID.
+	ID string `json:"id"`
+	// Version is the base agent's version. Older agents have 19-digit
+	// versions, which only an integer type holds exactly.
+	Version int64 `json:"version"`
+	// Name is the agent's name.
+	Name string `json:"name"`
+	// Description is nil when the agent has none.
+	Description *string `json:"description"`
+	// System is the system prompt; nil when there is none.
+	System *string `json:"system"`
+	// Model is the model the agent runs; its Effort is always set.
+	Model ModelConfig `json:"model"`
+	// ExecutionIdentity is whose identity the sandbox acts as.
 	ExecutionIdentity ExecutionIdentity `json:"execution_identity"`
-	Tools             []Tool            `json:"tools"`
-	MCPServers        []MCPServer       `json:"mcp_servers"`
-	Skills            []Skill           `json:"skills"`
+	// Tools are the resolved tools: a toolset always carries its
+	// DefaultConfig and its Configs, each config with both Type and Name.
+	Tools []Tool `json:"tools"`
+	// MCPServers are the MCP servers the agent can reach.
+	MCPServers []MCPServer `json:"mcp_servers"`
+	// Skills are the skills available to the agent.
+	Skills []Skill `json:"skills"`
 	// Multiagent is nil for a single-agent session.
 	Multiagent *MultiagentConfig `json:"multiagent"`
 }
 
-// Resource types.
+// Resource types: the Type of a Resource and of a ResourceParam.
 const (
+	// ResourceGitHubRepository is a GitHub repository, cloned into the
+	// sandbox.
 	ResourceGitHubRepository = "github_repository"
-	ResourceFile             = "file"
-	ResourceMemoryStore      = "memory_store"
+	// ResourceFile is a file uploaded with the Files API.
+	ResourceFile = "file"
+	// ResourceMemoryStore is a memory store. It can only be attached when
+	// the session is created, at most 8 per session, and has no ID.
+	ResourceMemoryStore = "memory_store"
 )
 
 // Resource is something mounted into the session's sandbox: a GitHub
 // repository, a file or a memory store. Which fields are set depends on Type
 // (an open set). Memory stores have no ID. Null strings decode as "".
 type Resource struct {
+	// Type is one of the Resource constants, or a newer type.
 	Type string `json:"type"`
-	ID   string `json:"id,omitempty"`
+	// ID is the resource's "sesrsc_…" ID; empty for a memory store.
+	ID string `json:"id,omitempty"`
 	// MountPath is where it is mounted.
 	MountPath string `json:"mount_path,omitempty"`
-	// URL and Checkout describe a github_repository.
-	URL      string    `json:"url,omitempty"`
+	// URL is a github_repository's URL.
+	URL string `json:"url,omitempty"`
+	// Checkout is the branch or commit of a github_repository; nil when the
+	// API gives none. The authorization token is never returned.
 	Checkout *Checkout `json:"checkout,omitempty"`
 	// FileID is the session-scoped copy of a file resource.
 	FileID string `json:"file_id,omitempty"`
-	// MemoryStoreID, Access, Name, Description and Instructions describe a
-	// memory_store.
-	MemoryStoreID string    `json:"memory_store_id,omitempty"`
-	Access        string    `json:"access,omitempty"`
-	Name          string    `json:"name,omitempty"`
-	Description   string    `json:"description,omitempty"`
-	Instructions  string    `json:"instructions,omitempty"`
-	CreatedAt     time.Time `json:"created_at,omitzero"`
-	UpdatedAt     time.Time `json:"updated_at,omitzero"`
+	// MemoryStoreID is a memory_store's "memstore_…" ID.
+	MemoryStoreID string `json:"memory_store_id,omitempty"`
+	// Access is a memory_store's access, "read_write" or "read_only".
+	Access string `json:"access,omitempty"`
+	// Name is a memory_store's name.
+	Name string `json:"name,omitempty"`
+	// Description is a memory_store's description.
+	Description string `json:"description,omitempty"`
+	// Instructions are a memory_store's instructions to the agent.
+	Instructions string `json:"instructions,omitempty"`
+	// CreatedAt is when the resource was mounted; zero for a memory store.
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	// UpdatedAt is when the resource last changed; zero for a memory
+	// store.
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
 // Checkout is the branch or commit of a mounted repository.
 type Checkout struct {
 	// Type is "branch" or "commit".
 	Type string `json:"type"`
+	// Name is the branch of a branch checkout.
 	Name string `json:"name,omitempty"`
-	SHA  string `json:"sha,omitempty"`
+	// SHA is the commit of a commit checkout.
+	SHA string `json:"sha,omitempty"`
 }
 
 // Budget caps a session's list-price spend.
 type Budget struct {
 	// Type is "limit", the only known type; left empty it is sent as "limit".
-	Type        string `json:"type"`
-	MaxListCost Money  `json:"max_list_cost"`
+	Type string `json:"type"`
+	// MaxListCost is the ceiling on the session's cost at list prices. When
+	// it is reached, the session goes idle with the budget_reached stop
+	// reason.
+	MaxListCost Money `json:"max_list_cost"`
 }
 
 // MarshalJSON fills in the only known budget type.
@@ -160,7 +215,9 @@ func LimitBudget(max Money) Budget { return Budget{Type: "limit", MaxListCost: m
 // Money is an amount in integer minor units, carried as a string by the API
 // ("2500" with currency "USD" is 25.00 USD).
 type Money struct {
-	Amount   string `json:"amount"`
+	// Amount is an integer count of minor units, as a string.
+	Amount string `json:"amount"`
+	// Currency is "USD", the only known currency.
 	Currency string `json:"currency"`
 }
 
@@ -177,42 +234,62 @@ type SessionStats struct {
 	DurationSeconds float64 `json:"duration_seconds,omitempty"`
 }
 
-// SessionUsage is cumulative token and cost usage (§3.6). Missing counters
-// decode as zero; ListCost and ServerToolUse are nil until tracked.
+// SessionUsage is cumulative token and cost usage. Missing counters decode as zero; ListCost and
+// ServerToolUse are nil until tracked.
 type SessionUsage struct {
-	InputTokens          int64          `json:"input_tokens"`
-	OutputTokens         int64          `json:"output_tokens"`
-	CacheReadInputTokens int64          `json:"cache_read_input_tokens"`
-	CacheCreation        CacheCreation  `json:"cache_creation"`
-	ActiveSeconds        float64        `json:"active_seconds"`
-	ListCost             *Money         `json:"list_cost"`
-	ServerToolUse        *ServerToolUse `json:"server_tool_use"`
+	// InputTokens counts the input tokens.
+	InputTokens int64 `json:"input_tokens"`
+	// OutputTokens counts the output tokens.
+	OutputTokens int64 `json:"output_tokens"`
+	// CacheReadInputTokens counts the input tokens read from the prompt
+	// cache.
+	CacheReadInputTokens int64 `json:"cache_read_input_tokens"`
+	// CacheCreation counts the input tokens written to the prompt cache.
+	CacheCreation CacheCreation `json:"cache_creation"`
+	// ActiveSeconds is the wall time during which at least one thread
+	// was running; overlapping threads count once.
+	ActiveSeconds float64 `json:"active_seconds"`
+	// ListCost is the cost at list prices; nil until cost tracking is
+	// available.
+	ListCost *Money `json:"list_cost"`
+	// ServerToolUse counts server-side tool requests; nil until tracked.
+	ServerToolUse *ServerToolUse `json:"server_tool_use"`
 }
 
 // CacheCreation splits cache-write tokens by lifetime.
 type CacheCreation struct {
+	// Ephemeral1hInputTokens counts tokens cached for one hour.
 	Ephemeral1hInputTokens int64 `json:"ephemeral_1h_input_tokens"`
+	// Ephemeral5mInputTokens counts tokens cached for five minutes.
 	Ephemeral5mInputTokens int64 `json:"ephemeral_5m_input_tokens"`
 }
 
 // ServerToolUse counts server-side tool requests.
 type ServerToolUse struct {
-	WebFetchRequests  int64 `json:"web_fetch_requests"`
+	// WebFetchRequests counts web_fetch requests.
+	WebFetchRequests int64 `json:"web_fetch_requests"`
+	// WebSearchRequests counts web_search requests.
 	WebSearchRequests int64 `json:"web_search_requests"`
 }
 
 // OutcomeEvaluation is the grading state of an outcome defined with a
-// user.define_outcome event (§3.7).
+// user.define_outcome event.
 type OutcomeEvaluation struct {
-	Type        string `json:"type"`
-	OutcomeID   string `json:"outcome_id"`
+	// Type is "outcome_evaluation".
+	Type string `json:"type"`
+	// OutcomeID is the outcome's "outc_…" ID, as the user.define_outcome
+	// echo gave it.
+	OutcomeID string `json:"outcome_id"`
+	// Description is the outcome's description.
 	Description string `json:"description"`
 	// Iteration is 0-based.
 	Iteration int `json:"iteration"`
 	// Result is pending, running, evaluating, satisfied, needs_revision,
 	// max_iterations_reached, failed or interrupted (open set).
-	Result      string     `json:"result"`
-	Explanation *string    `json:"explanation"`
+	Result string `json:"result"`
+	// Explanation gives the grader's reasons; nil when there are none.
+	Explanation *string `json:"explanation"`
+	// CompletedAt is nil until the evaluation completes.
 	CompletedAt *time.Time `json:"completed_at"`
 }
 
@@ -242,11 +319,17 @@ func AgentWithOverrides(id string, version int64, o AgentOverrides) AgentParam {
 // Each field is inherited when unset, cleared by Null (or Set of an empty
 // list), and replaced whole by Set. The model can be replaced, not cleared.
 type AgentOverrides struct {
-	Model      *ModelConfig       `json:"model,omitempty"`
-	System     Field[string]      `json:"system,omitzero"`
-	Tools      Field[[]Tool]      `json:"tools,omitzero"`
+	// Model replaces the model; nil inherits it.
+	Model *ModelConfig `json:"model,omitempty"`
+	// System replaces the system prompt (at most 100,000 characters).
+	System Field[string] `json:"system,omitzero"`
+	// Tools replaces the tools. Clearing them is rejected while the
+	// effective skills (after overrides) are not empty.
+	Tools Field[[]Tool] `json:"tools,omitzero"`
+	// MCPServers replaces the MCP servers.
 	MCPServers Field[[]MCPServer] `json:"mcp_servers,omitzero"`
-	Skills     Field[[]Skill]     `json:"skills,omitzero"`
+	// Skills replaces the skills.
+	Skills Field[[]Skill] `json:"skills,omitzero"`
 }
 
 // IsZero reports whether no agent was chosen.
@@ -289,21 +372,30 @@ func (a AgentParam) validate() error {
 // GitHubRepositoryResource, FileResource or MemoryStoreResource, then set
 // the optional fields.
 type ResourceParam struct {
+	// Type is one of the Resource constants.
 	Type string `json:"type"`
-	// URL, AuthorizationToken and Checkout configure a github_repository.
-	// The token is sent once and never returned or printed.
-	URL                string    `json:"url,omitempty"`
-	AuthorizationToken string    `json:"authorization_token,omitempty"`
-	Checkout           *Checkout `json:"checkout,omitempty"`
-	// MountPath is optional for repositories and files.
+	// URL is the URL of a github_repository.
+	URL string `json:"url,omitempty"`
+	// AuthorizationToken gives access to a private github_repository; a
+	// public one needs none. It is sent once and never returned or printed.
+	AuthorizationToken string `json:"authorization_token,omitempty"`
+	// Checkout is the branch or commit of a github_repository to check
+	// out; nil for the default branch.
+	Checkout *Checkout `json:"checkout,omitempty"`
+	// MountPath is optional for repositories (by default
+	// /workspace/<repository name>) and files (an absolute path, by
+	// default /mnt/session/uploads/<file_id>).
 	MountPath string `json:"mount_path,omitempty"`
 	// FileID names a file uploaded with the Files API.
 	FileID string `json:"file_id,omitempty"`
-	// MemoryStoreID, Access ("read_write" or "read_only") and Instructions
-	// configure a memory_store.
+	// MemoryStoreID is the "memstore_…" ID of a memory_store.
 	MemoryStoreID string `json:"memory_store_id,omitempty"`
-	Access        string `json:"access,omitempty"`
-	Instructions  string `json:"instructions,omitempty"`
+	// Access is a memory_store's access, "read_write" or "read_only";
+	// empty leaves it to the API.
+	Access string `json:"access,omitempty"`
+	// Instructions tell the agent how to use a memory_store, in at most
+	// 4096 characters.
+	Instructions string `json:"instructions,omitempty"`
 }
 
 // String describes the resource without its authorization token.
@@ -340,11 +432,18 @@ type SessionCreateParams struct {
 	// Agent is required.
 	Agent AgentParam `json:"agent"`
 	// EnvironmentID is required.
-	EnvironmentID string            `json:"environment_id"`
-	Title         string            `json:"title,omitempty"`
-	Metadata      map[string]string `json:"metadata,omitempty"`
-	Resources     []ResourceParam   `json:"resources,omitempty"`
-	VaultIDs      []string          `json:"vault_ids,omitempty"`
+	EnvironmentID string `json:"environment_id"`
+	// Title is a human-readable label; empty leaves it unset.
+	Title string `json:"title,omitempty"`
+	// Metadata holds free-form tags: at most 16 pairs, keys of at most 64
+	// characters, values of at most 512.
+	Metadata map[string]string `json:"metadata,omitempty"`
+	// Resources are mounted before Create returns: at most 999 files and 8
+	// memory stores.
+	Resources []ResourceParam `json:"resources,omitempty"`
+	// VaultIDs are the vaults whose credentials serve MCP authentication
+	// and environment secrets.
+	VaultIDs []string `json:"vault_ids,omitempty"`
 	// Budget caps list-price spend; it can only be added at creation.
 	Budget *Budget `json:"budget,omitempty"`
 	// InitialEvents (at most 50, only user.message and user.define_outcome)
@@ -431,7 +530,9 @@ type SessionUpdateParams struct {
 // SessionAgentUpdate replaces the session-local tools or MCP servers. Set of
 // an empty (or nil) list clears it.
 type SessionAgentUpdate struct {
-	Tools      Field[[]Tool]      `json:"tools,omitzero"`
+	// Tools replaces the tools; unset keeps them.
+	Tools Field[[]Tool] `json:"tools,omitzero"`
+	// MCPServers replaces the MCP servers; unset keeps them.
 	MCPServers Field[[]MCPServer] `json:"mcp_servers,omitzero"`
 }
 

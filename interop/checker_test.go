@@ -13,7 +13,8 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/packages/pagination"
 )
 
-// The reference fixtures (§9.1, §9.2) as the main module keeps them.
+// The main module's fixtures of a Session (idle after a few turns, every
+// current field present) and of a sessions list page.
 var (
 	sessionFixture  = filepath.Join("..", "testdata", "sessions", "session.json")
 	listPageFixture = filepath.Join("..", "testdata", "sessions", "list_page.json")
@@ -23,32 +24,32 @@ func readFixture(t *testing.T, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("reading the reference fixture: %v", err)
+		t.Fatalf("reading the fixture: %v", err)
 	}
 	return b
 }
 
 // TestCheckWireAcceptsReferenceFixtures makes sure the checker is not
-// stricter than the SDK and the reference: the reference's own Session and
-// list page raise no problem.
+// stricter than the SDK and the documented wire format: the fixtures'
+// Session and list page raise no problem.
 func TestCheckWireAcceptsReferenceFixtures(t *testing.T) {
 	var s anthropic.BetaManagedAgentsSession
 	if err := json.Unmarshal(readFixture(t, sessionFixture), &s); err != nil {
-		t.Fatalf("the SDK cannot decode §9.1: %v", err)
+		t.Fatalf("the SDK cannot decode the session fixture: %v", err)
 	}
 	if p := wireProblems(&s); len(p) > 0 {
-		t.Errorf("§9.1 session: %q", p)
+		t.Errorf("session fixture: %q", p)
 	}
 	var page pagination.BidirectionalPageCursor[anthropic.BetaManagedAgentsSession]
 	if err := json.Unmarshal(readFixture(t, listPageFixture), &page); err != nil {
-		t.Fatalf("the SDK cannot decode §9.2: %v", err)
+		t.Fatalf("the SDK cannot decode the list page fixture: %v", err)
 	}
 	if p := wireProblems(&page); len(p) > 0 {
-		t.Errorf("§9.2 list page: %q", p)
+		t.Errorf("list page fixture: %q", p)
 	}
 }
 
-// TestCheckWireCatchesDefects breaks the §9.1 session in the ways a fake
+// TestCheckWireCatchesDefects breaks the session fixture in the ways a fake
 // could, and checks that the checker reports each one even where the SDK
 // itself decodes without an error.
 func TestCheckWireCatchesDefects(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 )
 
 // checkAPIError checks that err is the official SDK's error type decoded
-// from the fake's envelope (reference §6.1): status, error.type, message,
+// from the fake's error envelope: status, error.type, message,
 // error_code, and one request ID shared by the request-id header, the body
 // and the fake's own record of the request.
 func checkAPIError(t *testing.T, e *env, err error, status int, typ anthropic.ErrorType, code string) *anthropic.Error {
@@ -209,7 +209,8 @@ func TestErrorEnvelopes(t *testing.T) {
 				_, err := e.sdk.Beta.Sessions.Update(context.Background(), id, anthropic.BetaSessionUpdateParams{Title: anthropic.String("late")})
 				return err
 			},
-			// The SDK's ErrorType list has conflict_error (reference §6.2).
+			// The SDK's ErrorType list has conflict_error, the type the API
+			// errors page gives 409.
 			status: 409, typ: anthropic.ErrorTypeConflictError,
 		},
 		{

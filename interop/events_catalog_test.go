@@ -16,15 +16,17 @@ import (
 	"github.com/managedagents/managedagents-go/managedagentstest"
 )
 
-// The whole history union (reference §4.2): a script emits one event of
-// every type, with fields as reference §4.3–§4.7 and the fixtures of §9
-// describe them, plus an unknown future type (§9.15). The official SDK and
-// our client must both decode all of them.
+// The whole history union: a script emits one event of each of the 42
+// history types, with the fields the API documents for each and in the
+// shapes of the documented example events, plus an event of an unknown
+// future type. The official SDK and our client must both decode all of
+// them.
 
 // everyTypeText is the message that makes catalogScript play the catalog.
 const everyTypeText = "emit the whole catalog"
 
-// unknownType is the made-up type of reference §9.15.
+// unknownType is a made-up type, standing for an event type newer than both
+// clients.
 const unknownType = "session.checkpoint_created"
 
 // IDs the catalog's events refer to (not event IDs, which the fake assigns).
@@ -172,7 +174,8 @@ func catalogScript(e **env, types *[]string) managedagentstest.Script {
 		c.emit("session.status_running", nil)
 		c.emit("agent.thread_context_compacted", nil)
 
-		// Variants: a call the server denied itself (§9.9) and one refused
+		// Variants: a call the server's auto policy denied itself, with its
+		// synthetic error result, and one refused
 		// before any policy, cross-posted from a child thread; idles of the
 		// other stop reasons.
 		start = c.emit("span.model_request_start", nil)
@@ -202,7 +205,7 @@ func catalogScript(e **env, types *[]string) managedagentstest.Script {
 		})
 		c.emit("session.status_running", nil)
 
-		// A workflow run with a child thread (reference §9.17).
+		// A workflow run with a child thread.
 		c.emit("workflow_run.created", map[string]any{
 			"workflow_run_id": catalogRun, "name": "audit-modules", "description": nil,
 			"phases": raw(`[{"id": "` + catalogPhase1 + `", "name": "scan", "description": "List modules and their latest versions"},
@@ -455,8 +458,9 @@ func checkCatalogFields(t *testing.T, evs []sdkEvent) {
 }
 
 // checkOurCatalogFields checks that our typed fields hold what the catalog
-// sent, for the fields a flat decoder could confuse (reference §4.14) and
-// the nullable ones.
+// sent, for the fields a flat decoder could confuse (result, error, usage,
+// evaluated_permission and description mean different things in different
+// event types) and the nullable ones.
 func checkOurCatalogFields(t *testing.T, evs []managedagents.Event) {
 	t.Helper()
 	var got []string
@@ -576,7 +580,7 @@ func checkOurCatalogFields(t *testing.T, evs []managedagents.Event) {
 	}
 }
 
-// linkFixture is reference §9.8 and §9.17 in one history: a custom tool
+// linkFixture is two documented flows in one history: a custom tool
 // use, its requires_action idle and result, and a workflow run with a
 // phase.
 var linkFixture = []string{
@@ -590,8 +594,8 @@ var linkFixture = []string{
 	`{"type":"workflow_run.phase_ended","id":"sevt_01cRMiozrZyc2h4FimJEq5V6ri","workflow_run_id":"wfrun_01Hd8JWznZ71iguFoAKd0dT5Ew","workflow_run_phase_id":"wfph_017X7jw9ZoJaoHTwYYFXd9RCga","phase_started_id":"sevt_01y9WcYPNdrcRXMyCnFeRExsT2","processed_at":"2026-11-26T11:09:30.000Z"}`,
 }
 
-// TestLinkCheckerCatchesDefects makes sure checkLinks accepts the
-// reference's own flows and reports each broken link.
+// TestLinkCheckerCatchesDefects makes sure checkLinks accepts the flows of
+// linkFixture and reports each broken link.
 func TestLinkCheckerCatchesDefects(t *testing.T) {
 	decode := func(t *testing.T, lines []string) []sdkEvent {
 		t.Helper()
@@ -607,7 +611,7 @@ func TestLinkCheckerCatchesDefects(t *testing.T) {
 		return out
 	}
 	if p := linkProblems(decode(t, linkFixture)); len(p) > 0 {
-		t.Fatalf("the reference's flows: %q", p)
+		t.Fatalf("the fixture's flows: %q", p)
 	}
 	cases := []struct {
 		name   string

@@ -20,9 +20,10 @@ import (
 
 // The events part of the oracle: the official SDK sends every client event
 // kind to the fake and reads back the history of real turns of the fake's
-// scripted agent (reference §2.8, §2.9, §4, §9.4, §9.7–§9.12).
+// scripted agent: sends, echoes, history pages and the events of tool
+// calls, permission asks and retried errors.
 
-// sdkVariants maps each of the 42 history types (reference §4.2) to the
+// sdkVariants maps each of the 42 history types to the
 // variant the SDK's AsAny returns for it. The send echo union uses the same
 // variants for the seven client types.
 var sdkVariants = map[string]reflect.Type{
@@ -74,7 +75,7 @@ var sdkVariants = map[string]reflect.Type{
 	"workflow_run.status_ended":   reflect.TypeFor[anthropic.BetaManagedAgentsWorkflowRunStatusEndedEvent](),
 }
 
-// clientEventTypes are the seven types of the send echo union (§4.2).
+// clientEventTypes are the seven types of the send echo union.
 var clientEventTypes = []string{
 	"user.message", "user.interrupt", "user.tool_confirmation", "user.custom_tool_result",
 	"user.tool_result", "user.define_outcome", "system.message",
@@ -261,7 +262,7 @@ func send(t *testing.T, e *env, sessionID string, events ...anthropic.BetaManage
 	return res.Data
 }
 
-// checkEcho checks one send echo (reference §2.9, §4.3): the SDK's variant
+// checkEcho checks one send echo: the SDK's variant
 // matches its type and it has every required field; it is the param as sent
 // plus a new sevt_ ID and processed_at null — except user.define_outcome,
 // which is processed at once and adds outcome_id and the resolved
@@ -284,7 +285,7 @@ func checkEcho(t *testing.T, sent map[string]any, echo anthropic.BetaManagedAgen
 	if echo.Type == "user.define_outcome" {
 		o := echo.AsUserDefineOutcome()
 		if !o.JSON.ProcessedAt.Valid() || o.ProcessedAt.IsZero() {
-			t.Errorf("%s: processed_at = %v, want the time it was processed (reference §4.3)", what, at)
+			t.Errorf("%s: processed_at = %v, want the time it was processed (a define_outcome echo is processed at once)", what, at)
 		}
 		if !strings.HasPrefix(o.OutcomeID, "outc_") {
 			t.Errorf("%s: outcome_id = %q, want outc_…", what, o.OutcomeID)
@@ -333,7 +334,7 @@ func sdkPage(t *testing.T, e *env, sessionID string, p anthropic.BetaSessionEven
 	checkSDKHeaders(t, r, managedagentstest.BetaHeader, false)
 	top := rawObject(t, page.RawJSON())
 	if _, ok := top["next_page"]; !ok || len(top) != 2 {
-		t.Errorf("history page members %v, want data and next_page only (reference §2.8)", keysOf(top))
+		t.Errorf("history page members %v, want data and next_page only (history has no prev_page)", keysOf(top))
 	}
 	if page.NextPage == "" && page.JSON.NextPage.Raw() != "null" {
 		t.Errorf("next_page of the last page = %s, want null", page.JSON.NextPage.Raw())
@@ -416,7 +417,7 @@ func wantTypes(t *testing.T, what string, evs []sdkEvent, want ...string) {
 	}
 }
 
-// ---- ID links (reference §4.13) ----
+// ---- ID links ----
 
 // answerTypes are the client answers and what each may refer to.
 var answerTypes = map[string][]string{
@@ -445,8 +446,8 @@ func answerRef(ev sdkEvent) string {
 }
 
 // checkLinks checks, over a session's whole history in order, that IDs
-// link the way reference §4.13 says: every reference names an earlier event
-// of the right type; every model request span is closed once; a
+// link the way the API documents them: every reference names an earlier
+// event of the right type; every model request span is closed once; a
 // requires_action idle lists only tool uses that wait for the client and
 // are not answered yet; outcome and workflow-run spans refer to their
 // outcome, start event, run and phase.
@@ -514,7 +515,7 @@ func linkProblems(evs []sdkEvent) []string {
 					errorf("idle %s lists %s, answered by event %d already", ev.ID, id, at)
 				}
 				if use.Type != "agent.custom_tool_use" && use.EvaluatedPermission == "deny" {
-					errorf("idle %s lists %s, which the server denied (reference §4.10)", ev.ID, id)
+					errorf("idle %s lists %s, which the server denied (a denied call is never listed)", ev.ID, id)
 				}
 			}
 		case "user.define_outcome":
@@ -644,7 +645,7 @@ func checkOursAgree(t *testing.T, e *env, sessionID string, theirs []sdkEvent) [
 }
 
 // dropNulls removes the members whose value is null, at every level: an
-// optional nullable member means the same absent or null (reference §1.5).
+// optional nullable member means the same absent or null.
 func dropNulls(v any) {
 	switch v := v.(type) {
 	case map[string]any:
@@ -708,7 +709,7 @@ func checkOurEvent(t *testing.T, what string, ev managedagents.Event, wire strin
 
 // ---- Part 1: every client event kind through Events.Send ----
 
-// TestSendClientEvents sends each client event kind (reference §4.3) with
+// TestSendClientEvents sends each client event kind with
 // the official SDK; user.tool_confirmation, user.custom_tool_result and
 // user.tool_result are sent in the real flows of TestScriptedTurns, through
 // the same send helper.
@@ -816,7 +817,8 @@ func TestSendClientEvents(t *testing.T) {
 				Content: []anthropic.BetaManagedAgentsSystemContentBlockParam{{Text: "Answer in one sentence."}},
 			}},
 		)
-		// Reference §9.4, byte for byte apart from the IDs.
+		// The documented send body, byte for byte apart from the IDs (the
+		// main module's testdata/send/message.request.json).
 		wantJSON(t, e, `{"events": [
 		  {"type": "user.message", "content": [{"type": "text", "text": "How many Go test files are in the repository?"}]},
 		  {"type": "system.message", "content": [{"type": "text", "text": "Answer in one sentence."}]}]}`)
@@ -907,7 +909,7 @@ func TestSendClientEvents(t *testing.T) {
 		if first.Rubric.Type != "text" || first.Rubric.AsText().Content != "Lists every merged pull request." || first.MaxIterations != 5 {
 			t.Errorf("text rubric echo = %s", echoes[0].RawJSON())
 		}
-		// The echo may resolve a file rubric to text (reference §4.3); the
+		// The API's echo may resolve a file rubric to text; the
 		// fake keeps the file form.
 		if r := second.Rubric; r.Type != "file" && r.Type != "text" {
 			t.Errorf("file rubric echo = %s", second.Rubric.RawJSON())

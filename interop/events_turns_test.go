@@ -158,8 +158,9 @@ func checkEndTurn(t *testing.T, evs []sdkEvent, reply string) {
 	}
 }
 
-// The type sequences of the default script's turns (reference §9.7–§9.10,
-// §9.16).
+// The type sequences of the default script's turns, as in the API's
+// documented transcripts: a reply, a tool call, a custom tool call, a
+// permission ask, a retried error and a refusal.
 var (
 	replyTypes   = []string{"span.model_request_start", "agent.message", "span.model_request_end", "session.usage", "session.status_idle"}
 	turnOpening  = []string{"user.message", "session.status_running", "span.model_request_start", "agent.thinking"}
@@ -184,7 +185,7 @@ func TestScriptedTurns(t *testing.T) {
 		c.finish()
 		turns = append(turns, evs)
 
-		// Reference §9.7: an allowed built-in call and its result.
+		// An allowed built-in call and its result.
 		evs = c.turn("run: ls")
 		wantTypes(t, "run: ls", evs, concat(turnOpening,
 			[]string{"agent.tool_use", "span.model_request_end", "agent.tool_result"}, replyTypes)...)
@@ -203,7 +204,7 @@ func TestScriptedTurns(t *testing.T) {
 		c.finish()
 		turns = append(turns, evs)
 
-		// Reference §9.10: a retried model_overloaded_error, then the turn.
+		// A retried model_overloaded_error, then the turn.
 		evs = c.turn("fail: model_overloaded_error\nHello again")
 		wantTypes(t, "fail: model_overloaded_error", evs, concat(
 			[]string{"user.message", "session.status_running", "span.model_request_start", "session.error",
@@ -223,7 +224,7 @@ func TestScriptedTurns(t *testing.T) {
 		c.finish()
 		turns = append(turns, evs)
 
-		// Reference §9.16: a refusal.
+		// A refusal.
 		evs = c.turn("refuse: The request asked for help building malware.")
 		wantTypes(t, "refuse:", evs, "user.message", "session.status_running", "span.model_request_start", "agent.thinking",
 			"span.model_request_end", "session.usage", "session.status_idle")
@@ -245,7 +246,7 @@ func TestScriptedTurns(t *testing.T) {
 		seedEvents(e)
 		c := newConversation(t, e, eventsAgentID, managedagentstest.DefaultEnvironmentID)
 		for _, isError := range []bool{false, true} {
-			// Reference §9.8.
+			// A custom tool call, the requires_action idle, the result.
 			evs := c.turn("call: " + lookupTool + ` {"customer_id":"cus_4471"}`)
 			wantTypes(t, "call:", evs, waitOnCustom...)
 			use := first(t, evs, "agent.custom_tool_use").AsAgentCustomToolUse()
@@ -295,7 +296,7 @@ func TestScriptedTurns(t *testing.T) {
 		checkEndTurn(t, evs, "Tool bash returned: ran: git push origin release/4.2")
 		c.finish()
 
-		// Denied with a message (reference §9.9): no result for the call.
+		// Denied with a message: no result for the call.
 		evs = c.turn("run: git push --force origin main")
 		wantTypes(t, "ask", evs, waitForTool...)
 		denied := first(t, evs, "agent.tool_use").AsAgentToolUse()
@@ -310,8 +311,8 @@ func TestScriptedTurns(t *testing.T) {
 		checkEndTurn(t, evs, fmt.Sprintf("I did not run %q because you denied it: %q", "git push --force origin main", why))
 		c.finish()
 
-		// Two waiting calls; answering one re-emits the idle with the other
-		// (reference §4.8).
+		// Two waiting calls; answering one re-emits the idle with the other,
+		// as the API does.
 		evs = c.turn("run: make release\ncall: " + lookupTool + ` {"customer_id":"cus_12"}`)
 		wantTypes(t, "two calls", evs, concat(turnOpening,
 			[]string{"agent.tool_use", "agent.custom_tool_use", "span.model_request_end", "session.status_idle"})...)
@@ -376,7 +377,8 @@ func TestScriptedTurns(t *testing.T) {
 		}
 		checkOursAgree(t, e, c.id, sdkHistory(t, e, c.id, anthropic.BetaSessionEventListParams{}))
 
-		// Not on a cloud environment (reference §2.9).
+		// Not on a cloud environment: user.tool_result is only for sessions
+		// on self-hosted environments.
 		other := newSession(t, e, managedagentstest.DefaultAgentID, managedagentstest.DefaultEnvironmentID)
 		_, err := e.sdk.Beta.Sessions.Events.Send(context.Background(), other, anthropic.BetaSessionEventSendParams{
 			Events: []anthropic.BetaManagedAgentsEventParamsUnion{{OfUserToolResult: &anthropic.BetaManagedAgentsUserToolResultEventParams{ToolUseID: "sevt_01X"}}},
@@ -397,7 +399,7 @@ func TestScriptedTurns(t *testing.T) {
 			[]string{"agent.tool_use", "span.model_request_end", "agent.tool_result"}, replyTypes)...)
 		use := first(t, evs, "agent.tool_use").AsAgentToolUse()
 		if use.EvaluatedPermission != "deny" || use.JSON.Evaluation.Valid() {
-			t.Errorf("tool use = %s, want deny without evaluation (reference §4.10)", use.RawJSON())
+			t.Errorf("tool use = %s, want deny without evaluation (refused before any policy applied)", use.RawJSON())
 		}
 		if r := first(t, evs, "agent.tool_result").AsAgentToolResult(); r.ToolUseID != use.ID || !r.IsError {
 			t.Errorf("synthetic result = %s, want is_error true for %s", r.RawJSON(), use.ID)
@@ -431,8 +433,8 @@ func mustJSON(t *testing.T, v any) []byte {
 }
 
 // checkHistoryQueries reads the four-turn history of c with the SDK's list
-// and auto-pager under every query parameter (reference §2.8), and with our
-// client under the same ones.
+// and auto-pager under every query parameter (limit, page, order, types[]
+// and the created_at bounds), and with our client under the same ones.
 func checkHistoryQueries(t *testing.T, e *env, c *conversation, turns [][]sdkEvent, all []sdkEvent) {
 	t.Helper()
 	ctx := context.Background()

@@ -12,7 +12,8 @@ import (
 	"github.com/managedagents/managedagents-go/managedagentstest"
 )
 
-// IDs of what seed adds to a fake (values from the reference's fixtures).
+// IDs of what seed adds to a fake (values from the main module's fixtures
+// under testdata/sessions).
 const (
 	agentID     = "agent_01XQkqncTfqp9zTj6wZhTH2nQD"
 	fileID      = "file_01g13tNF8teD4wrdDfDvyENs9t"
@@ -25,8 +26,9 @@ const (
 	agentSystem = "You help the release team. Never push to protected branches without approval."
 )
 
-// agentV2Tools is the resolved tool list of the reference fixture (§9.1),
-// seeded verbatim as version 2 of agentID.
+// agentV2Tools is the resolved tool list of the main module's session
+// fixture (testdata/sessions/session.json), seeded verbatim as version 2 of
+// agentID.
 const agentV2Tools = `[
   {"type": "agent_toolset_20260401",
    "default_config": {"enabled": true, "permission_policy": {"type": "always_allow"}},
@@ -43,7 +45,7 @@ const agentV2Tools = `[
    "input_schema": {"type": "object", "properties": {"customer_id": {"type": "string"}}, "required": ["customer_id"]}}
 ]`
 
-// seed adds two versions of agentID (v1 bare, v2 with the reference's tools,
+// seed adds two versions of agentID (v1 bare, v2 with the fixture's tools,
 // MCP server and a skill), a file, a vault and a memory store.
 func seed(e *env) {
 	e.srv.AddAgent(managedagentstest.Agent{

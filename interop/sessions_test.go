@@ -15,22 +15,22 @@ import (
 	"github.com/managedagents/managedagents-go/managedagentstest"
 )
 
-// sessionKeys are the members reference §3.1 requires on every Session
-// (deployment_id is optional); agentKeys those of SessionAgent (§3.2).
+// sessionKeys are the members every Session must carry (deployment_id is
+// optional); agentKeys those every SessionAgent must carry.
 var (
 	sessionKeys = []string{"type", "id", "status", "title", "environment_id", "agent", "metadata",
 		"resources", "vault_ids", "outcome_evaluations", "stats", "usage", "budget",
 		"created_at", "updated_at", "archived_at"}
 	agentKeys = []string{"type", "id", "version", "name", "description", "system", "model",
 		"execution_identity", "tools", "mcp_servers", "skills", "multiagent"}
-	// nonNullKeys are the §3.1 members that are never null.
+	// nonNullKeys are the Session members that are never null.
 	nonNullKeys = []string{"type", "id", "status", "environment_id", "agent", "metadata",
 		"resources", "vault_ids", "outcome_evaluations", "stats", "usage", "created_at", "updated_at"}
 )
 
 // checkSessionShape checks the raw JSON the SDK received for a Session
-// against reference §3.1 and §3.2, on top of what checkWire checks from the
-// SDK's own types.
+// against the members a Session and its agent must carry, on top of what
+// checkWire checks from the SDK's own types.
 func checkSessionShape(t *testing.T, s *anthropic.BetaManagedAgentsSession) {
 	t.Helper()
 	checkWire(t, "session "+s.ID, s)
@@ -142,8 +142,10 @@ func fullParams(agent anthropic.BetaSessionNewParamsAgentUnion) anthropic.BetaSe
 	}
 }
 
-// fullBody is what fullParams must put on the wire (reference §9.3), with
-// the agent member left to the caller.
+// fullBody is what fullParams must put on the wire, the create body of the
+// main module's testdata/sessions/create.request.json with the fake's
+// environment and a token of its own, and the agent member left to the
+// caller.
 const fullBody = `{
   "agent": %s,
   "environment_id": "` + managedagentstest.DefaultEnvironmentID + `",
@@ -556,7 +558,7 @@ func TestUpdate(t *testing.T) {
 			want:   want{"", map[string]string{"ticket": "REL-214", "owner": "ana", "keep": "yes"}, "5000"},
 		},
 		{
-			name: "reference 9.5 body",
+			name: "title, metadata patch and budget",
 			params: anthropic.BetaSessionUpdateParams{
 				Title:    anthropic.String("Release 4.2 preparation (extended)"),
 				Metadata: map[string]string{"ticket": "REL-215"},
@@ -652,7 +654,7 @@ func TestArchive(t *testing.T) {
 	if !got.JSON.ArchivedAt.Valid() || !got.ArchivedAt.Equal(now) {
 		t.Errorf("archived_at = %s, want %s", got.JSON.ArchivedAt.Raw(), now.Format(time.RFC3339Nano))
 	}
-	// Reference §2.7: per the newer docs an archived session is terminated.
+	// Per the newer API docs, an archived session is terminated.
 	if got.Status != anthropic.BetaManagedAgentsSessionStatusTerminated {
 		t.Errorf("status after archive = %q, want terminated", got.Status)
 	}
@@ -868,7 +870,8 @@ func TestUpdateAgent(t *testing.T) {
 	got, err = e.sdk.Beta.Sessions.Update(context.Background(), s.ID, anthropic.BetaSessionUpdateParams{},
 		option.WithJSONSet("agent", map[string]any{"tools": []any{}, "mcp_servers": []any{}}))
 	if err == nil {
-		// Skills are set, so clearing the tools is rejected (reference §2.2.1).
+		// Skills are set, so clearing the tools is rejected: the API refuses
+		// to clear an agent's tools while its skills are not empty.
 		t.Fatalf("clearing the tools of an agent with skills succeeded: %s", got.Agent.RawJSON())
 	}
 	checkAPIError(t, e, err, http.StatusBadRequest, anthropic.ErrorTypeInvalidRequestError, "")

@@ -5,8 +5,8 @@ import (
 	"slices"
 )
 
-// sessionAgent is session.agent: the resolved, post-override configuration
-// (reference §3.2). Field order follows the reference.
+// sessionAgent is session.agent: the resolved, post-override configuration.
+// The fields are in the order the API sends them.
 type sessionAgent struct {
 	Type              string            `json:"type"`
 	ID                string            `json:"id"`
@@ -69,7 +69,8 @@ func baseAgent(a Agent) sessionAgent {
 }
 
 // resolveAgent reads the create body's agent member in any of its three forms
-// (reference §2.2.1) and returns the effective configuration. The caller
+// (an ID string, an {"type": "agent"} reference with an optional version, or
+// an {"type": "agent_with_overrides"} object) and returns the effective configuration. The caller
 // holds f.mu.
 func (f *Fake) resolveAgent(raw json.RawMessage) (sessionAgent, *apiError) {
 	const path = "agent"

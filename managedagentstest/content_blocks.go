@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// Content blocks of client events (reference §4.11). Blocks are validated
+// Content blocks of client events: text, image, document, search_result and
+// redacted, each allowed in some events only. Blocks are validated
 // member by member and kept as sent (compacted).
 
 var (

@@ -14,7 +14,8 @@ import (
 var t0 = time.Date(2026, 11, 26, 10, 14, 4, 118_000_000, time.UTC)
 
 // TestCreateSessionShape checks every field of a minimal session against
-// the reference shape (§3.1, §3.2, §3.6, fixture 9.2).
+// the shapes the API sends: the Session with all its required members, its
+// resolved agent and its usage, nulls and empty collections included.
 func TestCreateSessionShape(t *testing.T) {
 	srv := newTestServer(t, WithClock(func() time.Time { return t0 }))
 	r := do(t, srv, "POST", "/v1/sessions", map[string]any{"agent": DefaultAgentID, "environment_id": DefaultEnvironmentID})
@@ -56,7 +57,7 @@ func TestCreateSessionShape(t *testing.T) {
 			t.Errorf("%s = %s, want %s", k, got, w)
 		}
 	}
-	// The raw body keeps the reference's field order and int64 versions.
+	// The raw body keeps the API's field order and int64 versions.
 	if !strings.HasPrefix(string(r.body), `{"type":"session","id":"sesn_`) {
 		t.Errorf("body starts %.40s", r.body)
 	}

@@ -2,10 +2,10 @@
 // Sessions API, for tests and examples that must run without the real service.
 //
 // The fake speaks the real wire format: the same paths, headers, JSON shapes,
-// error envelope, status codes and opaque cursors. It is written against the
-// wire reference alone and does not import the client package, so a test that
-// drives the client against the fake also checks the client's idea of the wire
-// format.
+// error envelope, status codes and opaque cursors. It is written from the
+// API's documentation of that format alone and does not import the client
+// package, so a test that drives the client against the fake also checks the
+// client's idea of the wire format.
 //
 // Two entry points share all behaviour:
 //
@@ -63,6 +63,6 @@
 // or stalled ([Fake.StallStreamsAfter]), and counted ([Fake.OpenStreams],
 // [Fake.StreamsOpened]).
 //
-// Where the reference leaves the real behaviour open, the fake makes one
-// documented choice; the comments at each such place say which.
+// Where the API's documentation leaves the real behaviour open, the fake
+// makes one documented choice; the comments at each such place say which.
 package managedagentstest

@@ -18,10 +18,10 @@ type apiError struct {
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.typ, e.message) }
 
-// errorType maps an HTTP status to the error.type the API uses for it
-// (reference §6.2). 503 has no documented type; the fake uses api_error, the
-// generic server-side class. Undocumented 4xx statuses (408 included) use
-// invalid_request_error, as the reference says the API does for unlisted 4xx.
+// errorType maps an HTTP status to the error.type the API uses for it. 503
+// has no documented type; the fake uses api_error, the generic server-side
+// class. Undocumented 4xx statuses (408 included) use invalid_request_error,
+// which the API also uses for the 4xx statuses it does not list.
 func errorType(status int) string {
 	switch status {
 	case http.StatusBadRequest:
@@ -73,7 +73,7 @@ func errNotFound(format string, args ...any) *apiError {
 	return newError(http.StatusNotFound, "", format, args...)
 }
 
-// errConflict is a 409. The reference notes that one guide reports
+// errConflict is a 409. One Managed Agents guide reports
 // invalid_request_error on these; the fake follows the API errors page and
 // uses conflict_error.
 func errConflict(format string, args ...any) *apiError {
@@ -84,7 +84,8 @@ func errSessionNotFound(id string) *apiError {
 	return errNotFound("Session %s not found.", id)
 }
 
-// envelope is the error body (reference §6.1).
+// envelope is the error body: {"type": "error", "error": {"type", "message",
+// "details"?: {"error_code", …}}, "request_id"}.
 type envelope struct {
 	Type      string        `json:"type"`
 	Error     envelopeError `json:"error"`

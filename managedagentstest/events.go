@@ -22,7 +22,7 @@ import (
 // position in s.events, take watch(s) under the lock, send what lies past
 // the position, wait.
 
-// maxInitialEvents is the limit on initial_events (reference §7).
+// maxInitialEvents is the API's limit on initial_events.
 const maxInitialEvents = 50
 
 // maxRubricLen is the limit on a text outcome rubric.
@@ -151,8 +151,8 @@ type pendingEvent struct {
 }
 
 // parseInitialEvents validates the create body's initial_events: at most 50,
-// each a user.message or a user.define_outcome (reference §2.2.4, §4.3). The
-// caller holds f.mu.
+// each a user.message or a user.define_outcome with the shape it has when
+// sent. The caller holds f.mu.
 func (f *Fake) parseInitialEvents(raw json.RawMessage) ([]pendingEvent, *apiError) {
 	const p = "initial_events"
 	if raw == nil || isNull(raw) {
@@ -275,7 +275,8 @@ func (f *Fake) parseDefineOutcome(o object, p string) ([]field, *apiError) {
 }
 
 // addOutcome records a processed user.define_outcome as a pending outcome
-// evaluation (reference §3.7). The fake does not grade outcomes: the
+// evaluation, as the session's outcome_evaluations report it. The fake does
+// not grade outcomes: the
 // evaluation stays pending and no span.outcome_evaluation_* events are
 // emitted unless a script emits them. The caller holds f.mu.
 func (f *Fake) addOutcome(s *session, members []field) {
@@ -341,8 +342,8 @@ func (f *Fake) sessionDeleted(s *session) {
 	f.notify(s)
 }
 
-// Status events (reference §3.9, §4.5): every status change emits the
-// matching session.status_* event.
+// Status events: every status change emits the matching session.status_*
+// event.
 var statusEventTypes = map[string]string{
 	statusIdle:         "session.status_idle",
 	statusRunning:      "session.status_running",

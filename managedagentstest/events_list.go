@@ -7,15 +7,15 @@ import (
 	"slices"
 )
 
-// GET /v1/sessions/{session_id}/events (reference §2.8).
+// GET /v1/sessions/{session_id}/events.
 //
 // History holds persisted events only: client events still waiting in the
-// queue are absent (the reference allows them absent or present with
+// queue are absent (the API may leave them out or list them with
 // processed_at null; the fake chose absent), and so are stream-only
 // previews. Events are ordered by processed_at, ties broken by their
 // position in the log, which is processing order.
 
-// defaultEventsLimit is the default page size of history (reference §2.8).
+// defaultEventsLimit is the API's default page size of history.
 const defaultEventsLimit = 1000
 
 // eventsQuery is the parsed query of the history endpoint.

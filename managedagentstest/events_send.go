@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// POST /v1/sessions/{session_id}/events (reference §2.9, §4.3).
+// POST /v1/sessions/{session_id}/events: a non-empty list of client event
+// params, answered with one echo per event, in order.
 
 // maxSendEvents caps the events of one send; the real limit is not
 // documented and the fake uses the initial_events limit.
@@ -45,8 +46,8 @@ func (f *Fake) sendEventsHTTP(w http.ResponseWriter, r *http.Request) {
 // turn. It returns the session when the worker has work.
 //
 // The fake answers 404 for unknown and deleted sessions, 409 conflict_error
-// for archived sessions (as the reference shows) and, a choice where the
-// reference is silent, 409 for terminated sessions too: like archived ones
+// for archived sessions (as the API does) and, a choice where the API's
+// documentation is silent, 409 for terminated sessions too: like archived ones
 // they can never run again, which is a state conflict rather than a bad
 // request.
 func (f *Fake) sendEvents(r *http.Request) (any, *session, *apiError) {
@@ -110,7 +111,7 @@ func (f *Fake) sendEvents(r *http.Request) (any, *session, *apiError) {
 		}
 		q := &queued{id: evID, typ: pe.typ, members: pe.members, ref: pe.ref, batch: w.batch}
 		if pe.typ == "user.interrupt" {
-			// The reference's user.interrupt may target one thread; the
+			// A user.interrupt may target one thread; the
 			// fake runs single-agent sessions, so every interrupt stops
 			// the (only) turn.
 			i := slices.IndexFunc(w.queue, func(q *queued) bool { return q.typ != "user.interrupt" })
@@ -138,7 +139,7 @@ func (f *Fake) sendEvents(r *http.Request) (any, *session, *apiError) {
 	return out, s, nil
 }
 
-// parseClientEvent validates one client event param (reference §4.3) and
+// parseClientEvent validates one client event param and
 // returns its echo members. The caller holds f.mu.
 func (f *Fake) parseClientEvent(s *session, raw json.RawMessage, p string) (pendingEvent, *apiError) {
 	o, err := parseObject(raw, p)

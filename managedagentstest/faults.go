@@ -78,11 +78,11 @@ func FailWithBody(contentType string, body []byte) FailOption {
 // authentication or any other processing. The request still counts in
 // [Fake.Requests] and [Fake.Count].
 //
-// error.type follows the status as in the reference: 400
+// error.type follows the status as the API documents it: 400
 // invalid_request_error, 401 authentication_error, 402 billing_error, 403
 // permission_error, 404 not_found_error, 409 conflict_error, 413
 // request_too_large, 429 rate_limit_error, 500 api_error, 504 timeout_error,
-// 529 overloaded_error. Statuses the reference leaves open get api_error when
+// 529 overloaded_error. Statuses without a documented type get api_error when
 // ≥ 500 (503 included) and invalid_request_error otherwise. 429 and 529
 // carry "retry-after: 1" unless a [FailWithHeader] option says otherwise.
 //
@@ -160,16 +160,19 @@ func (ft *fault) write(w http.ResponseWriter, reqID string) {
 type RecordedRequest struct {
 	// RequestID is the request-id the fake answered with.
 	RequestID string
-	Method    string
+	// Method is the HTTP method.
+	Method string
 	// Path is the URL path, without the query.
-	Path  string
+	Path string
+	// Query is the parsed query.
 	Query url.Values
 	// Header is a copy of the request headers, with the values of x-api-key
 	// and Authorization replaced by "REDACTED" ("Bearer REDACTED" for a
 	// bearer credential), so tests can see which form was sent but never the
 	// secret.
 	Header http.Header
-	Body   []byte
+	// Body is a copy of the request body; empty when there was none.
+	Body []byte
 }
 
 // record appends r to the request log.

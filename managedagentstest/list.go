@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// listQuery is the parsed query of GET /v1/sessions (reference §2.3).
+// listQuery is the parsed query of GET /v1/sessions.
 type listQuery struct {
 	agentID         string
 	agentVersion    int64 // 0: any; honoured only with agentID

@@ -27,7 +27,7 @@ type field struct {
 }
 
 // orderedObject marshals as a JSON object with its members in the given
-// order. Responses use it where the reference shows an order worth keeping
+// order. Responses use it where the API's order is worth keeping
 // (events start with type and id, for instance), which plain maps would sort.
 type orderedObject []field
 

@@ -9,9 +9,10 @@ import (
 	"time"
 )
 
-// Session resources (reference §2.2.3 for params, §3.4 for the objects).
-// The session keeps them as these pointer types in session.resources; field
-// order follows the reference.
+// Session resources: github_repository, file and memory_store, as params of
+// a create and as the objects sessions report. The session keeps them as
+// these pointer types in session.resources; the fields are in the order the
+// API sends them.
 
 const (
 	maxFileResources   = 999
@@ -194,9 +195,9 @@ func parseCheckout(raw json.RawMessage, p string) (json.RawMessage, *apiError) {
 }
 
 // parseFileResource mounts a seeded file. The resource gets a new,
-// session-scoped file_id, as the API does. The reference gives the default
-// mount path as /mnt/session/uploads/<file_id>; the fake uses the file_id the
-// caller sent, the one the caller knows.
+// session-scoped file_id, as the API does. The API's default mount path is
+// /mnt/session/uploads/<file_id>; the fake uses the file_id the caller sent,
+// the one the caller knows.
 func (f *Fake) parseFileResource(o object, p string, now time.Time) (*fileResource, *apiError) {
 	if err := o.only(p, "type", "file_id", "mount_path"); err != nil {
 		return nil, err
@@ -227,9 +228,9 @@ func (f *Fake) parseFileResource(o object, p string, now time.Time) (*fileResour
 	}, nil
 }
 
-// parseMemoryStoreResource attaches a seeded memory store. The reference
-// does not say which access applies when none is given; the fake uses
-// read_write. The mount path follows the reference fixture,
+// parseMemoryStoreResource attaches a seeded memory store. The API does not
+// document which access applies when none is given; the fake uses
+// read_write. Nor does it document the mount path; the fake uses
 // /mnt/memory/<store name>.
 func (f *Fake) parseMemoryStoreResource(o object, p string) (*memoryStoreResource, *apiError) {
 	if err := o.only(p, "type", "memory_store_id", "access", "instructions"); err != nil {

@@ -172,7 +172,7 @@ func (t *Turn) Idle(stopReason, stopDetails map[string]any) (string, error) {
 // user.tool_result events, as logged — in the order of eventIDs. Answers
 // already queued are taken first; if some are still missing, the session
 // goes idle with stop_reason requires_action listing them, and every later
-// partial answer re-emits the idle with the remainder (reference §4.8). Once
+// partial answer re-emits the idle with the remainder, as the API does. Once
 // all are answered, a session that went idle goes running again
 // (session.status_running). Answers are taken out of the queue ahead of
 // other queued events, which wait for the turn to end.

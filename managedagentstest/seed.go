@@ -26,20 +26,31 @@ const (
 // Agent is a seeded agent version. Several versions of one agent may be
 // added; a session that names no version gets the highest.
 type Agent struct {
+	// ID is the agent's "agent_…" ID.
 	ID string
 	// Version is the agent version (an int64, as on the wire); 0 means one
 	// more than the highest version added so far.
 	Version int64
-	Name    string
-	// Description and System are reported as null when empty.
+	// Name is the agent's name.
+	Name string
+	// Description is the agent's description, reported as null when empty.
 	Description string
-	System      string
-	Model       Model
-	// Tools, MCPServers and Skills are JSON arrays in the resolved form the
-	// API reports (reference §3.2); they are used as given. nil means [].
-	Tools      json.RawMessage
+	// System is the agent's system prompt, reported as null when empty.
+	System string
+	// Model is the agent's model configuration.
+	Model Model
+	// Tools is a JSON array of tools in the resolved form the API reports:
+	// each toolset with its default_config (enabled and permission_policy)
+	// and its configs, each config carrying both type and name; each custom
+	// tool with its name, description and input_schema. Tools, MCPServers
+	// and Skills are used as given; nil means [].
+	Tools json.RawMessage
+	// MCPServers is a JSON array of {"type": "url", "name": …, "url": …}
+	// objects.
 	MCPServers json.RawMessage
-	Skills     json.RawMessage
+	// Skills is a JSON array of {"type": …, "skill_id": …, "version": …}
+	// objects, type "anthropic" or "custom".
+	Skills json.RawMessage
 }
 
 // Model is an agent's model configuration.

@@ -246,7 +246,7 @@ func (f *Fake) checkHeaders(r *http.Request) *apiError {
 	if err := f.authenticate(r); err != nil {
 		return err
 	}
-	// The reference asks the fake to accept any well-formed version. A missing
+	// The fake accepts any well-formed version. A missing
 	// header is answered with 400, and "well-formed" is read as a YYYY-MM-DD
 	// date, which both 2023-06-01 and 2026-10-21 are.
 	v := r.Header.Get("anthropic-version")
@@ -276,8 +276,8 @@ func hasBeta(lines []string) bool {
 }
 
 // authenticate accepts exactly one credential: x-api-key or Authorization:
-// Bearer. The reference leaves open which status rejects dual credentials;
-// the fake answers 401 authentication_error, as the reference suggests.
+// Bearer. The API rejects a request with both, but does not document which
+// status it answers; the fake answers 401 authentication_error.
 func (f *Fake) authenticate(r *http.Request) *apiError {
 	key := r.Header.Get("x-api-key")
 	auth := r.Header.Get("Authorization")

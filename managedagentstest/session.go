@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Session statuses (reference §3.9).
+// Session statuses.
 const (
 	statusIdle         = "idle"
 	statusRunning      = "running"
@@ -47,8 +47,8 @@ type session struct {
 	work *sessionWork
 }
 
-// usage is SessionUsage (reference §3.6). list_cost and server_tool_use stay
-// null until something tracks them.
+// usage is a session's cumulative SessionUsage. list_cost and
+// server_tool_use stay null until something tracks them.
 type usage struct {
 	InputTokens          int64          `json:"input_tokens"`
 	OutputTokens         int64          `json:"output_tokens"`
@@ -74,8 +74,8 @@ type stats struct {
 	DurationSeconds float64 `json:"duration_seconds"`
 }
 
-// sessionJSON is the Session object (reference §3.1), in the reference's
-// field order. Every required field is always present; empty collections are
+// sessionJSON is the Session object, with its fields in the order the API
+// sends them. Every required field is always present; empty collections are
 // [] or {}, never null.
 type sessionJSON struct {
 	Type               string            `json:"type"`
@@ -142,7 +142,7 @@ func nonNilMap(m map[string]string) map[string]string {
 }
 
 // busy reports whether the session is working, which blocks delete, archive
-// and agent updates. The reference names only running; the fake treats
+// and agent updates. The API documents this for running only; the fake treats
 // rescheduling (a retry in progress) the same way, as the work resumes on
 // its own.
 func (s *session) busy() bool {

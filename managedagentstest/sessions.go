@@ -8,8 +8,8 @@ import (
 	"slices"
 )
 
-// The session endpoints: create, get, update, delete, archive (reference
-// §2.2–§2.7). List is in list.go.
+// The session endpoints: create, get, update, delete, archive. List is in
+// list.go.
 
 // createSession handles POST /v1/sessions.
 func (f *Fake) createSession(r *http.Request) (any, error) {
@@ -132,7 +132,7 @@ func (f *Fake) getSession(r *http.Request) (any, error) {
 	return s.render(f.now()), nil
 }
 
-// updateSession handles POST /v1/sessions/{session_id} (reference §2.5).
+// updateSession handles POST /v1/sessions/{session_id}.
 // Every field is validated before anything is applied, so a rejected update
 // changes nothing. A successful update bumps updated_at; a session.updated
 // event is logged only when something actually changed, carrying only the
@@ -154,8 +154,9 @@ func (f *Fake) updateSession(r *http.Request) (any, error) {
 	if err := body.only("", "title", "metadata", "agent", "budget", "vault_ids"); err != nil {
 		return nil, err
 	}
-	// The reference leaves the answer for archived or terminated sessions
-	// open (409 or 400); the fake answers 409, like other state conflicts.
+	// The API does not document the answer for archived or terminated
+	// sessions (409 or 400); the fake answers 409, like other state
+	// conflicts.
 	if s.archivedAt != nil {
 		return nil, errConflict("Session %s is archived and cannot be updated.", id)
 	}
@@ -167,7 +168,7 @@ func (f *Fake) updateSession(r *http.Request) (any, error) {
 		return nil, errInvalid("vault_ids: cannot be updated")
 	}
 
-	var changes []field // the session.updated members, in reference order
+	var changes []field // the session.updated members, in the API's order
 	changed := false    // whether anything changed; metadata cleared to {} adds no member
 
 	title := s.title
@@ -186,7 +187,7 @@ func (f *Fake) updateSession(r *http.Request) (any, error) {
 			return nil, err
 		}
 		// The event carries the full map when it is non-empty and leaves it
-		// out when it was cleared (reference §4.5); the event is still sent.
+		// out when it was cleared, as the API does; the event is still sent.
 		if !maps.Equal(metadata, s.metadata) {
 			changed = true
 			if len(metadata) > 0 {
@@ -247,8 +248,10 @@ func (f *Fake) updateAgent(s *session, raw json.RawMessage) (sessionAgent, *apiE
 	return agent, nil
 }
 
-// updateBudget applies an update's budget member (reference §2.5, §3.5).
-// Like the API, it reports its reasons (budget_create_only,
+// updateBudget applies an update's budget member: an object replaces the
+// budget of a session created with one and not since removed, when its
+// max_list_cost exceeds the cost already consumed; null removes the budget
+// for good. Like the API, it reports its reasons (budget_create_only,
 // budget_not_raised) in the message; no error_code exists for them.
 func updateBudget(s *session, raw json.RawMessage) (*budget, *apiError) {
 	if isNull(raw) {
@@ -297,9 +300,9 @@ func (f *Fake) deleteSession(r *http.Request) (any, error) {
 	if !ok {
 		return nil, errSessionNotFound(id)
 	}
-	// One guide reports 400 for deleting a running session, the reference
-	// suspects 409; the fake answers 409 conflict_error, the status of
-	// state conflicts.
+	// One guide reports 400 for deleting a running session, and it may be
+	// 409; the fake answers 409 conflict_error, the status of state
+	// conflicts.
 	if s.busy() {
 		return nil, errConflict("Session %s is %s and cannot be deleted; interrupt it and wait for idle first.", id, s.status)
 	}
@@ -319,7 +322,7 @@ func (f *Fake) archiveSession(r *http.Request) (any, error) {
 	if !ok {
 		return nil, errSessionNotFound(id)
 	}
-	// The reference leaves re-archiving open; the fake treats it as a no-op
+	// The API does not document re-archiving; the fake treats it as a no-op
 	// and returns the session unchanged, which keeps archive safe to retry.
 	if s.archivedAt != nil {
 		return s.render(now), nil

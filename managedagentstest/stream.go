@@ -14,20 +14,20 @@ import (
 )
 
 // GET /v1/sessions/{session_id}/events/stream and its alias
-// GET /v1/sessions/{session_id}/stream (reference §2.10, §5).
+// GET /v1/sessions/{session_id}/stream.
 //
 // A stream is a subscription to the session's event log. Its position is
 // the log length at the moment the request is accepted, taken under f.mu
 // before the 200 and its headers are written and flushed: a client that has
 // the 200 is subscribed, and every event appended later reaches it. There
-// is no replay of earlier events (§5.5). Each subscriber reads the log by
+// is no replay of earlier events, as with the API. Each subscriber reads the log by
 // index on its own, so several streams of one session each get every event,
 // in log order, and a slow reader holds back nobody but itself.
 //
 // Frames are "event: <type>\ndata: <event JSON>\n\n", flushed one by one.
 // Heartbeats (event: ping, or ": keepalive" comments with
 // [WithCommentHeartbeats]) are written every [WithHeartbeat] interval.
-// Live previews (§4.12) are written, for subscribers that asked for them
+// Live previews are written, for subscribers that asked for them
 // with event_deltas[], just before the agent.message or agent.thinking they
 // preview; they are never stored.
 //
@@ -77,7 +77,8 @@ func WithHeartbeat(d time.Duration) Option {
 
 // WithCommentHeartbeats makes stream heartbeats SSE comment lines
 // (": keepalive") instead of ping frames (event: ping, data:
-// {"type":"ping"}). The reference allows both forms (§5.3).
+// {"type":"ping"}). Clients must accept both forms; which one the API sends
+// is not documented.
 func WithCommentHeartbeats() Option {
 	return func(c *config) { c.stream.comments = true }
 }
@@ -85,7 +86,7 @@ func WithCommentHeartbeats() Option {
 // WithCloseStreamsOnTerminate makes every stream of a session end (normally,
 // not abruptly) right after it has written session.status_terminated. By
 // default terminated sessions keep their streams open, with heartbeats,
-// since the reference leaves open what the real server does (§5.6).
+// since the API does not document whether the real server closes them.
 func WithCloseStreamsOnTerminate() Option {
 	return func(c *config) { c.stream.closeOnTerminate = true }
 }
@@ -233,7 +234,7 @@ func (f *Fake) streamEvents(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// writePreviews writes the live previews (reference §4.12) that precede ev
+// writePreviews writes the live previews that precede ev
 // for a subscriber that asked for them: for an agent.message, event_start
 // and event_delta frames whose texts concatenate to the message's first
 // text block (split into up to three chunks of about equal rune counts);

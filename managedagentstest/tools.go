@@ -6,12 +6,12 @@ import (
 	"slices"
 )
 
-// This file validates tool, MCP server and skill params (reference §2.2.2)
-// and turns them into the resolved form sessions report (§3.2): toolsets
+// This file validates tool, MCP server and skill params and turns them into
+// the resolved form sessions report: toolsets
 // always carry default_config (enabled, permission_policy) and configs, and
 // each built-in config carries both type and name.
 
-// Agent-level limits (reference §7), applied to overrides and updates too.
+// The API's agent-level limits, applied to overrides and updates too.
 const (
 	maxTools      = 128
 	maxSkills     = 20
@@ -72,8 +72,9 @@ func resolveTools(raw json.RawMessage, path string) (json.RawMessage, *apiError)
 			if runes(server) > 255 {
 				return nil, errInvalid("%s.mcp_server_name: longer than 255 characters", p)
 			}
-			// MCP tools ask by default: the fake follows the reference
-			// fixture, where an MCP toolset without a policy shows always_ask.
+			// MCP tools ask by default: the API does not document the
+			// default policy of an MCP toolset, and the fake resolves one
+			// without a policy to always_ask.
 			tool, err = resolveToolset(o, p, server, "always_ask")
 			key = typ + ":" + server
 		case "custom":

@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// Metadata limits (reference §2.2; the reference follows 16 keys where one
-// guide says 8).
+// Metadata limits. The API's schema and its error messages say 16 keys;
+// one guide says 8, and the fake follows the 16.
 const (
 	maxMetadataKeys   = 16
 	maxMetadataKeyLen = 64
@@ -40,7 +40,7 @@ func parseMetadata(raw json.RawMessage) (map[string]string, *apiError) {
 // upserts its key, null deletes it, keys not sent are kept. The limits apply
 // to the result.
 //
-// The reference leaves a whole-field "metadata": null open; the fake rejects
+// The API does not document a whole-field "metadata": null; the fake rejects
 // it with 400 rather than guess between "clear all" and "no change".
 func patchMetadata(cur map[string]string, raw json.RawMessage) (map[string]string, *apiError) {
 	if isNull(raw) {
