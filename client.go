@@ -359,9 +359,9 @@ func (c *Client) afterAttempt(_ retryablehttp.Logger, resp *http.Response) {
 		"status", resp.StatusCode, "request_id", resp.Header.Get("request-id"))
 }
 
-// backoff wraps the package backoff to log the wait.
+// backoff is go-retryablehttp's Backoff: retryWait, logged.
 func (c *Client) backoff(lo, hi time.Duration, n int, resp *http.Response) time.Duration {
-	d := backoff(lo, hi, n, resp)
+	d := retryWait(lo, hi, n, resp)
 	c.logDebug("managedagents: waiting before retry", "retry", n+1, "wait", d)
 	return d
 }

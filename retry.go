@@ -237,20 +237,32 @@ func permanentTransportError(err error) bool {
 	return false
 }
 
-// backoff is go-retryablehttp's Backoff: the server's hint when it gave a
-// usable one (capped at maxRetryHint), else min·2^n capped at max, less up
-// to 25 % jitter.
-func backoff(lo, hi time.Duration, n int, resp *http.Response) time.Duration {
+// retryWait is the wait before retry n of a request: the server's hint
+// when it gave a usable one (capped at maxRetryHint), else backoff with a
+// quarter's jitter.
+func retryWait(lo, hi time.Duration, n int, resp *http.Response) time.Duration {
 	if resp != nil {
 		if hint, ok := retryAfterHint(resp.Header); ok {
 			return min(hint, maxRetryHint)
 		}
 	}
-	return computedBackoff(lo, hi, n)
+	return backoff(lo, hi, n, requestJitter)
 }
 
-// computedBackoff is lo·2^n capped at hi, less a random 0–25 %.
-func computedBackoff(lo, hi time.Duration, n int) time.Duration {
+// Jitter of backoff: the part of the computed wait that may be taken off at
+// random is 1/jitter of it.
+const (
+	// requestJitter takes off up to a quarter, as the official SDKs do.
+	requestJitter = 4
+	// reconnectJitter takes off up to half: after a server-wide drop,
+	// thousands of streams spread their reconnects over a wider window.
+	reconnectJitter = 2
+)
+
+// backoff is the wait before retry n (from 0): lo·2^n capped at hi, less a
+// random amount of at most 1/jitter of it. Requests use requestJitter,
+// stream reconnects reconnectJitter.
+func backoff(lo, hi time.Duration, n int, jitter int64) time.Duration {
 	d := lo
 	for i := 0; i < n && d < hi; i++ {
 		d *= 2
@@ -259,7 +271,7 @@ func computedBackoff(lo, hi time.Duration, n int) time.Duration {
 	if d <= 0 {
 		return 0
 	}
-	return d - time.Duration(rand.Int64N(int64(d)/4+1))
+	return d - time.Duration(rand.Int64N(int64(d)/jitter+1))
 }
 
 // retryAfterHint reads retry-after-ms, else retry-after (seconds, decimal

@@ -461,13 +461,31 @@ func TestRetryAfterHint(t *testing.T) {
 func TestComputedBackoffBounds(t *testing.T) {
 	for n, want := range []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second, 8 * time.Second} {
 		for range 50 {
-			got := computedBackoff(500*time.Millisecond, 8*time.Second, n)
+			got := backoff(500*time.Millisecond, 8*time.Second, n, requestJitter)
 			if got > want || got < want*3/4 {
-				t.Fatalf("computedBackoff(n=%d) = %v, want within [%v, %v]", n, got, want*3/4, want)
+				t.Fatalf("backoff(n=%d, requestJitter) = %v, want within [%v, %v]", n, got, want*3/4, want)
 			}
 		}
 	}
-	if got := computedBackoff(0, 0, 3); got != 0 {
-		t.Errorf("computedBackoff(0, 0) = %v, want 0", got)
+	if got := backoff(0, 0, 3, requestJitter); got != 0 {
+		t.Errorf("backoff(0, 0) = %v, want 0", got)
+	}
+}
+
+// TestReconnectBackoffBounds: stream reconnects wait the same doubling,
+// less up to half.
+func TestReconnectBackoffBounds(t *testing.T) {
+	for n, want := range []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 10 * time.Second, 10 * time.Second} {
+		for range 50 {
+			got := backoff(500*time.Millisecond, 10*time.Second, n, reconnectJitter)
+			if got > want || got < want/2 {
+				t.Fatalf("backoff(n=%d, reconnectJitter) = %v, want within [%v, %v]", n, got, want/2, want)
+			}
+		}
+	}
+	for _, d := range []time.Duration{0, 1} {
+		if got := backoff(d, d, 2, reconnectJitter); got != d {
+			t.Errorf("backoff(%v, %v) = %v, want %[1]v", d, d, got)
+		}
 	}
 }
