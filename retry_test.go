@@ -489,3 +489,56 @@ func TestReconnectBackoffBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryStatusBeforeCutBody: an answer is judged by its status first; a
+// 429 is retried even for a create when its body breaks off, as the status
+// alone proves the request was turned away.
+func TestRetryStatusBeforeCutBody(t *testing.T) {
+	cut429 := func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		buf.WriteString("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: 1\r\nContent-Length: 500\r\n\r\n{\"type\":\"err")
+		buf.Flush()
+		conn.Close()
+	}
+	srv := newScriptServer(t, cut429, jsonStep(sessionJSON))
+	synctest.Test(t, func(t *testing.T) {
+		c := newTestClient(t, srv.URL)
+		if err := call(t.Context(), c, "create"); err != nil {
+			t.Fatalf("err = %v, want success after a retry", err)
+		}
+	})
+	if srv.count() != 2 {
+		t.Errorf("server received %d requests, want 2", srv.count())
+	}
+}
+
+// TestRetryForgetsTheLastAttempt: what an attempt learnt (here, that it
+// connected) does not carry over to the next. A create that got a 429 and
+// then could not connect again failed without being applied.
+func TestRetryForgetsTheLastAttempt(t *testing.T) {
+	srv := newScriptServer(t, errorStep(429, "retry-after", "0"))
+	var dials atomic.Int32
+	tr := &http.Transport{
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if dials.Add(1) > 1 {
+				return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connection refused")}
+			}
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		},
+	}
+	synctest.Test(t, func(t *testing.T) {
+		c := newTestClient(t, srv.URL, WithHTTPClient(&http.Client{Transport: tr}))
+		err := call(t.Context(), c, "create")
+		if err == nil || errors.Is(err, ErrOutcomeUnknown) || !strings.Contains(err.Error(), "connection refused") {
+			t.Fatalf("err = %v, want a plain connection error", err)
+		}
+	})
+	if dials.Load() != 3 || srv.count() != 1 {
+		t.Errorf("dials = %d, requests = %d; want 3 dials and 1 request", dials.Load(), srv.count())
+	}
+}
