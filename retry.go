@@ -141,8 +141,9 @@ func (a *callState) reset() {
 // a reset or a body cut off once the request was written, 408 or any other
 // 5xx, the request may have been applied and is not sent again.
 //
-// An answer is judged by its status first; when that does not send it
-// again and its body broke off, it is a transport error after an answer.
+// An answer is judged by its status and headers first; when they neither
+// stop nor send it again and its body broke off, it is a transport error
+// after an answer.
 func (a *callState) decide(resp *http.Response, err error) (bool, string) {
 	if err != nil && permanentTransportError(err) {
 		return false, ""
@@ -160,41 +161,57 @@ func (a *callState) decide(resp *http.Response, err error) (bool, string) {
 		// applied, so it is not sent again.
 		return false, ""
 	}
+	if a.never(resp) {
+		return false, ""
+	}
 	if retry, why := a.decideStatus(resp); retry {
 		return true, why
 	}
 	if err != nil && a.idempotent {
-		// The answer broke off part-way.
-		return true, "transport error"
+		return true, "the answer broke off"
 	}
 	return false, ""
 }
 
-// decideStatus applies the rules on statuses and hints to an answer.
+// never reports error answers that are not sent again, whatever else
+// happened: x-should-retry: false, a spend-limit 429 (waiting does not
+// lift it) and a 409 (a state conflict, which retrying does not change).
+func (a *callState) never(resp *http.Response) bool {
+	switch status := resp.StatusCode; {
+	case status < 400:
+		return false
+	case shouldRetryHeader(resp) == "false", status == http.StatusConflict:
+		return true
+	case status == http.StatusTooManyRequests:
+		return isSpendLimit(a.errorCode())
+	}
+	return false
+}
+
+// decideStatus applies the rules on statuses and hints to an answer that
+// never lets through.
 func (a *callState) decideStatus(resp *http.Response) (bool, string) {
 	status := resp.StatusCode
-	if status < 400 {
-		return false, ""
-	}
-	shouldRetry := strings.ToLower(strings.TrimSpace(resp.Header.Get("x-should-retry")))
 	switch {
-	case shouldRetry == "false":
+	case status < 400:
 		return false, ""
-	case status == http.StatusTooManyRequests && isSpendLimit(a.errorCode()):
-		return false, "" // waiting does not lift a spend limit
-	case status == http.StatusConflict:
-		return false, "" // a state conflict; retrying changes nothing
 	case !a.idempotent:
 		if a.turnedAwayStatus(status) {
 			return true, "status " + strconv.Itoa(status)
 		}
 		return false, ""
-	case shouldRetry == "true":
+	case shouldRetryHeader(resp) == "true":
 		return true, "x-should-retry: true"
 	case status == http.StatusRequestTimeout, status == http.StatusTooManyRequests, status >= 500:
 		return true, "status " + strconv.Itoa(status)
 	}
 	return false, ""
+}
+
+// shouldRetryHeader is the server's x-should-retry, "true" or "false" when
+// sent.
+func shouldRetryHeader(resp *http.Response) string {
+	return strings.ToLower(strings.TrimSpace(resp.Header.Get("x-should-retry")))
 }
 
 // errorCode is error.details.error_code of the last answer's envelope.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -490,28 +491,60 @@ func TestReconnectBackoffBounds(t *testing.T) {
 	}
 }
 
-// TestRetryStatusBeforeCutBody: an answer is judged by its status first; a
-// 429 is retried even for a create when its body breaks off, as the status
-// alone proves the request was turned away.
-func TestRetryStatusBeforeCutBody(t *testing.T) {
-	cut429 := func(w http.ResponseWriter, r *http.Request) {
+// cutErrorStep answers status with headers given as name, value pairs and
+// a body that breaks off part-way.
+func cutErrorStep(status int, headers ...string) step {
+	return func(w http.ResponseWriter, r *http.Request) {
 		conn, buf, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			return
 		}
-		buf.WriteString("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: 1\r\nContent-Length: 500\r\n\r\n{\"type\":\"err")
+		fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: 500\r\n", status, http.StatusText(status))
+		for i := 0; i+1 < len(headers); i += 2 {
+			fmt.Fprintf(buf, "%s: %s\r\n", headers[i], headers[i+1])
+		}
+		buf.WriteString("\r\n{\"type\":\"err")
 		buf.Flush()
 		conn.Close()
 	}
-	srv := newScriptServer(t, cut429, jsonStep(sessionJSON))
-	synctest.Test(t, func(t *testing.T) {
-		c := newTestClient(t, srv.URL)
-		if err := call(t.Context(), c, "create"); err != nil {
-			t.Fatalf("err = %v, want success after a retry", err)
-		}
-	})
-	if srv.count() != 2 {
-		t.Errorf("server received %d requests, want 2", srv.count())
+}
+
+// TestRetryCutErrorBody: an answer whose body breaks off is judged by its
+// status and headers first (a 429 is retried even for a create, and
+// x-should-retry: false or a 409 stops even a read); when they neither
+// stop nor send it again, it is a transport error after an answer.
+func TestRetryCutErrorBody(t *testing.T) {
+	tests := []struct {
+		name        string
+		op          string
+		first       step
+		wantCount   int
+		wantUnknown bool
+	}{
+		{"create after a 429", "create", cutErrorStep(429, "retry-after", "1"), 2, false},
+		{"get after a 500 with x-should-retry false", "get", cutErrorStep(500, "x-should-retry", "false"), 1, false},
+		{"get after a 409", "get", cutErrorStep(409), 1, false},
+		{"get after a 404", "get", cutErrorStep(404), 2, false},
+		{"create after a 400", "create", cutErrorStep(400), 1, true},
+		{"create after a 500", "create", cutErrorStep(500), 1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newScriptServer(t, tt.first, jsonStep(sessionJSON))
+			synctest.Test(t, func(t *testing.T) {
+				c := newTestClient(t, srv.URL, WithRetryWait(time.Millisecond, time.Millisecond))
+				err := call(t.Context(), c, tt.op)
+				if got := srv.count(); got != tt.wantCount {
+					t.Errorf("server received %d requests, want %d (err: %v)", got, tt.wantCount, err)
+				}
+				if (err == nil) != (tt.wantCount == 2) {
+					t.Errorf("err = %v", err)
+				}
+				if got := errors.Is(err, ErrOutcomeUnknown); got != tt.wantUnknown {
+					t.Errorf("errors.Is(err, ErrOutcomeUnknown) = %v, want %v (err: %v)", got, tt.wantUnknown, err)
+				}
+			})
+		})
 	}
 }
 
