@@ -14,7 +14,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -128,22 +127,6 @@ func NewClient(opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// newRetryClient wires go-retryablehttp to our policy, backoff and logging.
-func (c *Client) newRetryClient(hc *http.Client, cfg *config) *retryablehttp.Client {
-	return &retryablehttp.Client{
-		HTTPClient:      hc,
-		Logger:          nil, // the library's own logger is off; ours logs in the hooks
-		RetryWaitMin:    cfg.retryWaitMin,
-		RetryWaitMax:    cfg.retryWaitMax,
-		RetryMax:        cfg.maxRetries,
-		CheckRetry:      c.retryPolicy,
-		Backoff:         c.backoff,
-		ErrorHandler:    retryablehttp.PassthroughErrorHandler,
-		RequestLogHook:  c.beforeAttempt,
-		ResponseLogHook: c.afterAttempt,
-	}
-}
-
 // fixedHeaders builds the headers every request carries, credentials aside.
 func fixedHeaders(cfg *config) http.Header {
 	h := cfg.header.Clone()
@@ -196,47 +179,15 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			return fmt.Errorf("%w: encoding the request: %w", ErrInvalidParams, err)
 		}
 	}
-	a := &attempt{idempotent: r.idempotent}
-	req, err := c.newRequest(withAttempt(ctx, a), r, payload)
+	a := &callState{method: r.method, path: r.path, idempotent: r.idempotent}
+	req, err := c.newRequest(a.attach(ctx), r, payload)
 	if err != nil {
 		return err
 	}
-	req.SetResponseHandler(func(resp *http.Response) error {
-		limit := int64(maxResponseBody)
-		if resp.StatusCode >= 300 {
-			limit = maxErrorRead
-		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-		resp.Body.Close()
-		a.body = body
-		a.bodyRead = true
-		// The retry policy runs again after this handler and may need to
-		// read the error code, so leave a readable copy behind.
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-		return err
-	})
-
-	resp, err := c.rc.Do(req)
-	if resp != nil && !a.bodyRead {
-		// Retries ran out on a retryable status: the final response came
-		// back through the error handler without its body being read.
-		a.body, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorRead+1))
-		resp.Body.Close()
-		resp.Body = io.NopCloser(bytes.NewReader(a.body))
-	}
+	req.SetResponseHandler(a.readBody)
+	resp, err := a.result(c.rc.Do(req))
 	if err != nil {
-		err = fmt.Errorf("managedagents: %s %s: %w", r.method, r.path, err)
-		if !r.idempotent && a.maybeApplied.Load() {
-			return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
-		}
 		return err
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		apiErr := newAPIError(r.method, r.path, resp, a.body)
-		if !r.idempotent && ambiguousStatus(resp) {
-			return fmt.Errorf("%w: %w", ErrOutcomeUnknown, apiErr)
-		}
-		return apiErr
 	}
 	if len(a.body) > maxResponseBody {
 		return fmt.Errorf("managedagents: %s %s: response body exceeds %d bytes", r.method, r.path, maxResponseBody)
@@ -290,24 +241,14 @@ func decodeBody(what string, status int, body []byte, out any) error {
 // nothing after the 200 is. A non-2xx answer is an *APIError.
 func (c *Client) openStream(ctx context.Context, path string, query url.Values) (*http.Response, error) {
 	r := request{method: http.MethodGet, path: path, query: query, idempotent: true}
-	req, err := c.newRequest(withAttempt(ctx, &attempt{idempotent: true}), r, nil)
+	a := &callState{method: r.method, path: r.path, idempotent: true, stream: true}
+	req, err := c.newRequest(a.attach(ctx), r, nil)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("accept", "text/event-stream")
-	resp, err := c.streamRC.Do(req)
-	if err != nil {
-		if resp != nil {
-			resp.Body.Close()
-		}
-		return nil, fmt.Errorf("managedagents: %s %s: %w", r.method, r.path, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorRead))
-		resp.Body.Close()
-		return nil, newAPIError(r.method, r.path, resp, body)
-	}
-	return resp, nil
+	req.SetResponseHandler(a.readBody)
+	return a.result(c.streamRC.Do(req))
 }
 
 // newRequest builds the retryable request with every header set.
@@ -342,28 +283,6 @@ func (c *Client) setHeaders(h http.Header, accept string) {
 	} else {
 		h.Set("x-api-key", c.cred.reveal())
 	}
-}
-
-// beforeAttempt runs before every attempt: it resets the per-attempt state
-// and logs the attempt.
-func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, retry int) {
-	if a := attemptFrom(req.Context()); a != nil {
-		a.maybeApplied.Store(false)
-	}
-	c.logDebug("managedagents: request", "method", req.Method, "path", req.URL.Path, "attempt", retry+1)
-}
-
-// afterAttempt logs every response, including those that will be retried.
-func (c *Client) afterAttempt(_ retryablehttp.Logger, resp *http.Response) {
-	c.logDebug("managedagents: response", "method", resp.Request.Method, "path", resp.Request.URL.Path,
-		"status", resp.StatusCode, "request_id", resp.Header.Get("request-id"))
-}
-
-// backoff wraps the package backoff to log the wait.
-func (c *Client) backoff(lo, hi time.Duration, n int, resp *http.Response) time.Duration {
-	d := backoff(lo, hi, n, resp)
-	c.logDebug("managedagents: waiting before retry", "retry", n+1, "wait", d)
-	return d
 }
 
 // escapeID checks an ID and escapes it as one path segment. Like the official

@@ -230,9 +230,11 @@ func (e *APIError) parseEnvelope(body []byte, strict bool) bool {
 	return true
 }
 
-// newAPIError builds an APIError from a response whose body was already read.
-func newAPIError(method, path string, resp *http.Response, body []byte) *APIError {
-	e := &APIError{
+// newAPIError builds an APIError from a response whose body was already
+// read. enveloped reports whether the body was the API's error envelope;
+// the retry policy reads the envelope's type and error code only then.
+func newAPIError(method, path string, resp *http.Response, body []byte) (e *APIError, enveloped bool) {
+	e = &APIError{
 		StatusCode: resp.StatusCode,
 		Method:     method,
 		Path:       path,
@@ -245,7 +247,8 @@ func newAPIError(method, path string, resp *http.Response, body []byte) *APIErro
 	} else {
 		e.Body = append([]byte(nil), body...)
 	}
-	if !e.parseEnvelope(body, true) {
+	enveloped = e.parseEnvelope(body, true)
+	if !enveloped {
 		// Not an envelope: a proxy page, plain text or an empty body.
 		// Derive the type from the status; the message is the status text,
 		// never the body, which may echo anything (the request's headers,
@@ -253,7 +256,7 @@ func newAPIError(method, path string, resp *http.Response, body []byte) *APIErro
 		e.Type = typeForStatus(resp.StatusCode)
 		e.Message = http.StatusText(resp.StatusCode)
 	}
-	return e
+	return e, enveloped
 }
 
 // typeForStatus gives the error.type the API uses for a status: the

@@ -5,7 +5,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 )
 
@@ -62,29 +61,22 @@ type EventListParams struct {
 	CreatedAfter, CreatedAtOrAfter, CreatedBefore, CreatedAtOrBefore time.Time
 }
 
+// query checks params and encodes them: the shared list parameters, then
+// the types filter.
 func (p *EventListParams) query() (url.Values, error) {
-	if p.Limit < 0 {
-		return nil, invalidParams("Limit %d is negative", p.Limit)
+	q, err := listParams{
+		limit: p.Limit, page: p.Page, order: p.Order,
+		created: createdRange{p.CreatedAfter, p.CreatedAtOrAfter, p.CreatedBefore, p.CreatedAtOrBefore},
+	}.query()
+	if err != nil {
+		return nil, err
 	}
-	if p.Order != "" && p.Order != OrderAsc && p.Order != OrderDesc {
-		return nil, invalidParams("Order %q is neither asc nor desc", p.Order)
-	}
-	q := url.Values{}
-	if p.Limit > 0 {
-		q.Set("limit", strconv.Itoa(p.Limit))
-	}
-	setString(q, "page", p.Page)
-	setString(q, "order", string(p.Order))
 	for _, t := range p.Types {
 		if t == "" {
 			return nil, invalidParams("Types holds an empty type")
 		}
 		q.Add("types[]", t)
 	}
-	setTime(q, "created_at[gt]", p.CreatedAfter)
-	setTime(q, "created_at[gte]", p.CreatedAtOrAfter)
-	setTime(q, "created_at[lt]", p.CreatedBefore)
-	setTime(q, "created_at[lte]", p.CreatedAtOrBefore)
 	return q, nil
 }
 
@@ -121,25 +113,13 @@ func (s *EventsService) List(ctx context.Context, sessionID string, params Event
 // once, as the last pair. The sequence can be ranged over more than once;
 // each run starts again from params.Page.
 func (s *EventsService) All(ctx context.Context, sessionID string, params EventListParams) iter.Seq2[Event, error] {
-	return func(yield func(Event, error) bool) {
-		params := params // each run starts again from the caller's params
-		for page, err := range pages(ctx, params.Page, func(cursor string) (*EventPage, string, error) {
-			params.Page = cursor
-			p, err := s.List(ctx, sessionID, params)
-			if err != nil {
-				return nil, "", err
-			}
-			return p, p.NextPage, nil
-		}) {
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for _, ev := range page.Data {
-				if !yield(ev, nil) {
-					return
-				}
-			}
+	return allPages(ctx, params.Page, func(cursor string) ([]Event, string, error) {
+		p := params
+		p.Page = cursor
+		page, err := s.List(ctx, sessionID, p)
+		if err != nil {
+			return nil, "", err
 		}
-	}
+		return page.Data, page.NextPage, nil
+	})
 }

@@ -1,11 +1,11 @@
 package managedagents
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -15,64 +15,116 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
 )
+
+// go-retryablehttp runs the attempts of a call; the decisions are ours, and
+// each lives in one place:
+//
+//   - which attempts are sent again: callState.decide, which the library
+//     reaches through CheckRetry (Client.checkRetry);
+//   - how long to wait: backoff, shared by requests (behind the server's
+//     hint, in requestWait, the library's Backoff) and stream reconnects;
+//   - what the caller gets: callState.result, applied to what the
+//     library's Do returns.
+//
+// An answer's body is read once, by the response handler
+// (callState.readBody), which also parses an error body into the *APIError
+// that the policy and the caller share.
 
 // maxRetryHint caps how long a server hint (retry-after-ms, retry-after) can
 // make the client wait before one retry.
 const maxRetryHint = time.Minute
 
-// attempt is the per-request state the retry policy needs. It travels in the
-// request's context, because go-retryablehttp's hooks only see the request.
-type attempt struct {
-	// idempotent calls retry on any transient failure; the others only when
-	// the server certainly did not act (see decideRetry).
+// Jitter of backoff: the part of the computed wait that may be taken off at
+// random is 1/jitter of it.
+const (
+	// requestJitter takes off up to a quarter, as the official SDKs do.
+	requestJitter = 4
+	// reconnectJitter takes off up to half: after a server-wide drop,
+	// thousands of streams spread their reconnects over a wider window.
+	reconnectJitter = 2
+)
+
+// callState is the state of one API call across its attempts, shared by the
+// hooks go-retryablehttp runs. It travels in the request's context, the one
+// thing of the request that CheckRetry is given.
+type callState struct {
+	method, path string
+	// idempotent calls are sent again after any transient failure; the
+	// others only when the server certainly did not act (see decide).
 	idempotent bool
-	// maybeApplied says whether the current attempt may have reached the
-	// server without a definitive answer: set when a connection is obtained,
-	// cleared by an answer that proves nothing was done (a 4xx, 429, 529, a
-	// 503 carrying the API's overloaded or unavailable envelope), and reset
-	// before every attempt.
-	maybeApplied atomic.Bool
-	// body is the body of the final response, read by the response
-	// handler (bodyRead) or, when retries ran out, by Client.do.
+	// stream leaves the body of a 2xx answer unread: it is an event stream.
+	stream bool
+
+	// The last attempt; prepareRetry resets it before every retry.
+	//
+	// connected is set when the attempt obtains a connection. No hook of
+	// go-retryablehttp tells whether the request may have been written (a
+	// transport error is all CheckRetry sees), so an httptrace GotConn
+	// hook in the request's context records it: a create or a send is
+	// sent again after a transport error only when it never connected.
+	connected atomic.Bool
+	// answered says the response handler ran; status, body, readErr and
+	// apiErr describe that answer.
+	answered bool
+	status   int
 	body     []byte
-	bodyRead bool
+	readErr  error
+	// apiErr is the answer as an error, for any status other than 2xx;
+	// enveloped says its body was the API's error envelope.
+	apiErr    *APIError
+	enveloped bool
 }
 
-type attemptKey struct{}
+type callStateKey struct{}
 
-// withAttempt attaches the attempt state and an httptrace hook that records
-// whether a connection was obtained.
-func withAttempt(ctx context.Context, a *attempt) context.Context {
-	ctx = context.WithValue(ctx, attemptKey{}, a)
+// attach returns ctx carrying a and the httptrace hook that records
+// whether an attempt connected.
+func (a *callState) attach(ctx context.Context) context.Context {
+	ctx = context.WithValue(ctx, callStateKey{}, a)
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GotConn: func(httptrace.GotConnInfo) { a.maybeApplied.Store(true) },
+		GotConn: func(httptrace.GotConnInfo) { a.connected.Store(true) },
 	})
 }
 
-func attemptFrom(ctx context.Context) *attempt {
-	a, _ := ctx.Value(attemptKey{}).(*attempt)
+func callStateFrom(ctx context.Context) *callState {
+	a, _ := ctx.Value(callStateKey{}).(*callState)
 	return a
 }
 
-// retryPolicy is the CheckRetry function given to go-retryablehttp.
-// It returns (false, nil) to hand a response (or error) back to the caller.
-func (c *Client) retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
+// readBody is the response handler of every request: it reads the answer's
+// body once (capped), except the 2xx of a stream, and builds the *APIError
+// of a status other than 2xx.
+func (a *callState) readBody(resp *http.Response) error {
+	a.answered = true
+	a.status = resp.StatusCode
+	success := resp.StatusCode >= 200 && resp.StatusCode <= 299
+	if success && a.stream {
+		return nil
 	}
-	a := attemptFrom(ctx)
-	if a == nil { // not one of ours; be conservative
-		return false, nil
+	limit := int64(maxResponseBody)
+	if resp.StatusCode >= 300 {
+		limit = maxErrorRead
 	}
-	retry, why := decideRetry(a, resp, err)
-	if retry {
-		c.logDebug("managedagents: will retry", "reason", why)
+	a.body, a.readErr = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	resp.Body.Close()
+	resp.Body = http.NoBody
+	if !success {
+		a.apiErr, a.enveloped = newAPIError(a.method, a.path, resp, a.body)
 	}
-	return retry, nil
+	return a.readErr
 }
 
-// decideRetry decides whether to send a request again, and says why.
+// reset forgets the last attempt.
+func (a *callState) reset() {
+	a.connected.Store(false)
+	a.answered, a.status, a.body, a.readErr, a.apiErr, a.enveloped = false, 0, nil, nil, nil, false
+}
+
+// decide decides whether to send the request again after an attempt that
+// ended with resp and err, and says why.
 //
 // Never after x-should-retry: false, a spend-limit 429, a 409 (a state
 // conflict) or a certificate, scheme or redirect failure.
@@ -88,48 +140,67 @@ func (c *Client) retryPolicy(ctx context.Context, resp *http.Response, err error
 // proxy's page, an empty body) is not retried even with it. After a timeout,
 // a reset or a body cut off once the request was written, 408 or any other
 // 5xx, the request may have been applied and is not sent again.
-func decideRetry(a *attempt, resp *http.Response, err error) (bool, string) {
-	if err != nil {
-		if permanentTransportError(err) {
-			return false, ""
-		}
-		if resp != nil {
-			// The body broke off part-way: the server answered, so it
-			// may well have acted.
-			a.maybeApplied.Store(true)
-		}
-		if a.idempotent {
-			return true, "transport error"
-		}
-		if !a.maybeApplied.Load() {
-			return true, "no connection was made"
-		}
-		// Connected, then a timeout, reset or truncated body: it may have
-		// been applied, so it is not sent again.
+//
+// An answer is judged by its status and headers first; when they neither
+// stop nor send it again and its body broke off, it is a transport error
+// after an answer.
+func (a *callState) decide(resp *http.Response, err error) (bool, string) {
+	if err != nil && permanentTransportError(err) {
 		return false, ""
 	}
 	if resp == nil {
+		switch {
+		case err == nil:
+			return false, ""
+		case a.idempotent:
+			return true, "transport error"
+		case !a.connected.Load():
+			return true, "no connection was made"
+		}
+		// Connected, then a timeout or a reset: it may have been
+		// applied, so it is not sent again.
 		return false, ""
 	}
+	if a.never(resp) {
+		return false, ""
+	}
+	if retry, why := a.decideStatus(resp); retry {
+		return true, why
+	}
+	if err != nil && a.idempotent {
+		return true, "the answer broke off"
+	}
+	return false, ""
+}
+
+// never reports error answers that are not sent again, whatever else
+// happened: x-should-retry: false, a spend-limit 429 (waiting does not
+// lift it) and a 409 (a state conflict, which retrying does not change).
+func (a *callState) never(resp *http.Response) bool {
+	switch status := resp.StatusCode; {
+	case status < 400:
+		return false
+	case shouldRetryHeader(resp) == "false", status == http.StatusConflict:
+		return true
+	case status == http.StatusTooManyRequests:
+		return isSpendLimit(a.errorCode())
+	}
+	return false
+}
+
+// decideStatus applies the rules on statuses and hints to an answer that
+// never lets through.
+func (a *callState) decideStatus(resp *http.Response) (bool, string) {
 	status := resp.StatusCode
-	a.maybeApplied.Store(ambiguousStatus(resp))
-	if status < 400 {
-		return false, ""
-	}
-	shouldRetry := strings.ToLower(strings.TrimSpace(resp.Header.Get("x-should-retry")))
 	switch {
-	case shouldRetry == "false":
+	case status < 400:
 		return false, ""
-	case status == http.StatusTooManyRequests && isSpendLimit(peekErrorCode(resp)):
-		return false, "" // waiting does not lift a spend limit
-	case status == http.StatusConflict:
-		return false, "" // a state conflict; retrying changes nothing
 	case !a.idempotent:
-		if safeForNonIdempotent(resp) {
+		if a.turnedAwayStatus(status) {
 			return true, "status " + strconv.Itoa(status)
 		}
 		return false, ""
-	case shouldRetry == "true":
+	case shouldRetryHeader(resp) == "true":
 		return true, "x-should-retry: true"
 	case status == http.StatusRequestTimeout, status == http.StatusTooManyRequests, status >= 500:
 		return true, "status " + strconv.Itoa(status)
@@ -137,83 +208,160 @@ func decideRetry(a *attempt, resp *http.Response, err error) (bool, string) {
 	return false, ""
 }
 
-// ambiguousStatus reports statuses after which a non-idempotent request may
-// or may not have been applied: 408 and 5xx, except the answers that prove
-// the request was turned away (see safeForNonIdempotent).
-func ambiguousStatus(resp *http.Response) bool {
-	s := resp.StatusCode
-	return (s == http.StatusRequestTimeout || s >= 500) && !safeForNonIdempotent(resp)
+// shouldRetryHeader is the server's x-should-retry, "true" or "false" when
+// sent.
+func shouldRetryHeader(resp *http.Response) string {
+	return strings.ToLower(strings.TrimSpace(resp.Header.Get("x-should-retry")))
 }
 
-// safeForNonIdempotent reports answers that prove the server did not act,
-// so that a create or a send may be sent again: 429 (rate limiting), 529
-// (overload), and a 503 that turnedAway accepts. Any other 503 (a proxy's
-// page, an empty or plain-text body, an api_error envelope) may come from
-// behind a server that already acted.
-func safeForNonIdempotent(resp *http.Response) bool {
-	switch resp.StatusCode {
+// errorCode is error.details.error_code of the last answer's envelope.
+func (a *callState) errorCode() string {
+	if !a.enveloped {
+		return ""
+	}
+	return a.apiErr.ErrorCode
+}
+
+// turnedAwayStatus reports answers that prove the server did not act, so
+// that a create or a send may be sent again: 429 (rate limiting), 529
+// (overload), and a 503 whose envelope turnedAway accepts. Any other 503 (a
+// proxy's page, an empty or plain-text body, an api_error envelope) may
+// come from behind a server that already acted.
+func (a *callState) turnedAwayStatus(status int) bool {
+	switch status {
 	case http.StatusTooManyRequests, statusOverloaded:
 		return true
 	case http.StatusServiceUnavailable:
-		return turnedAway(peekEnvelope(resp))
+		return a.enveloped && turnedAway(a.apiErr.Type, a.apiErr.ErrorCode)
 	}
 	return false
 }
 
-// turnedAway reports whether a 503's body is the API's own error envelope
-// saying the request was refused before any processing: error.type
-// "overloaded_error", or "unavailable" in error.type or in
-// error.details.error_code (such as "authorization_check_unavailable"),
-// and an error_code other than "change_outcome_unknown", which says the
-// change may or may not have been made.
-func turnedAway(env envelopeInfo) bool {
-	if !env.ok || env.code == "change_outcome_unknown" {
+// turnedAway reports whether a 503's envelope says the request was refused
+// before any processing: error.type "overloaded_error", or "unavailable" in
+// error.type or in error.details.error_code (such as
+// "authorization_check_unavailable"), and an error_code other than
+// "change_outcome_unknown", which says the change may or may not have been
+// made.
+func turnedAway(typ, code string) bool {
+	if code == "change_outcome_unknown" {
 		return false
 	}
-	return env.typ == "overloaded_error" ||
-		strings.Contains(env.typ, "unavailable") || strings.Contains(env.code, "unavailable")
+	return typ == "overloaded_error" || strings.Contains(typ, "unavailable") || strings.Contains(code, "unavailable")
 }
 
-// envelopeInfo is what the retry policy reads from an error body.
-type envelopeInfo struct {
-	ok   bool   // the body is the API's envelope: {"type":"error","error":{"type":…}}
-	typ  string // error.type
-	code string // error.details.error_code
-}
-
-// peekEnvelope reads the error envelope of an error response without
-// consuming it. A body that cannot be read whole, or that is not the API's
-// envelope (its top-level type must be "error" and error.type set), gives ok
-// false.
-func peekEnvelope(resp *http.Response) envelopeInfo {
-	body, ok := peekBody(resp)
-	if !ok {
-		return envelopeInfo{}
+// mayHaveActed reports whether the last attempt may have been applied: it
+// connected, and its answer, if any, is a success, broke off, or is a 408
+// or 5xx that does not prove the request was turned away.
+func (a *callState) mayHaveActed() bool {
+	if !a.answered {
+		return a.connected.Load()
 	}
-	var e APIError
-	if !e.parseEnvelope(body, true) {
-		return envelopeInfo{}
+	switch s := a.status; {
+	case a.readErr != nil, s >= 200 && s <= 299:
+		return true
+	case s == http.StatusRequestTimeout, s >= 500:
+		return !a.turnedAwayStatus(s)
 	}
-	return envelopeInfo{ok: true, typ: e.Type, code: e.ErrorCode}
+	return false
 }
 
-// peekErrorCode reads error.details.error_code from an error response
-// without consuming it.
-func peekErrorCode(resp *http.Response) string {
-	return peekEnvelope(resp).code
+// result turns what go-retryablehttp's Do returned into what the caller
+// gets: a 2xx response; else the last answer's *APIError, or the transport
+// error (named by method and path). Either is wrapped in ErrOutcomeUnknown
+// when a non-idempotent call may nevertheless have been applied.
+func (a *callState) result(resp *http.Response, err error) (*http.Response, error) {
+	switch {
+	case err != nil:
+		if resp != nil {
+			resp.Body.Close()
+		}
+		err = fmt.Errorf("managedagents: %s %s: %w", a.method, a.path, err)
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		// Retries ran out, or the policy stopped: the response handler
+		// read this answer and built its error.
+		resp.Body.Close()
+		if a.apiErr == nil { // not read by readBody; never expected
+			a.apiErr, _ = newAPIError(a.method, a.path, resp, nil)
+		}
+		err = a.apiErr
+	default:
+		return resp, nil
+	}
+	if !a.idempotent && a.mayHaveActed() {
+		return nil, fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+	}
+	return nil, err
 }
 
-// peekBody reads a response body without consuming it: the body is read
-// (capped) and replaced by an in-memory copy. ok is false when there is no
-// body or it could not be read.
-func peekBody(resp *http.Response) ([]byte, bool) {
-	if resp.Body == nil || resp.Body == http.NoBody {
-		return nil, false
+// checkRetry is go-retryablehttp's CheckRetry. It returns (false, nil) to
+// hand a response (or error) back to the caller.
+//
+// The library asks first before the body is read and runs the response
+// handler only when told not to retry; then it asks again with the
+// handler's error. The policy needs the error envelope of some answers (a
+// spend-limit 429, a turned-away 503), so to the first question about an
+// answer it says "not yet": the handler reads the body, and the policy
+// decides once, on the second.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	return body, err == nil
+	a := callStateFrom(ctx)
+	if a == nil { // not one of ours; be conservative
+		return false, nil
+	}
+	if resp != nil && err == nil && !a.answered {
+		return false, nil
+	}
+	retry, why := a.decide(resp, err)
+	if retry {
+		c.logDebug("managedagents: will retry", "reason", why)
+	}
+	return retry, nil
+}
+
+// prepareRetry is go-retryablehttp's PrepareRetry: it forgets the attempt
+// that is being retried.
+func (c *Client) prepareRetry(req *http.Request) error {
+	if a := callStateFrom(req.Context()); a != nil {
+		a.reset()
+	}
+	return nil
+}
+
+// requestWait is go-retryablehttp's Backoff: the server's hint when it gave
+// a usable one (capped at maxRetryHint), else backoff with a quarter's
+// jitter.
+func (c *Client) requestWait(lo, hi time.Duration, n int, resp *http.Response) time.Duration {
+	var d time.Duration
+	hinted := false
+	if resp != nil {
+		d, hinted = retryAfterHint(resp.Header)
+		d = min(d, maxRetryHint)
+	}
+	if !hinted {
+		d = backoff(lo, hi, n, requestJitter)
+	}
+	if c.logger != nil {
+		c.logger.Debug("managedagents: waiting before retry", "retry", n+1, "wait", d)
+	}
+	return d
+}
+
+// backoff is the wait before retry n (from 0): lo·2^n capped at hi, less a
+// random amount of at most 1/jitter of it. Requests use requestJitter,
+// stream reconnects reconnectJitter.
+func backoff(lo, hi time.Duration, n int, jitter int64) time.Duration {
+	d := lo
+	for i := 0; i < n && d < hi; i++ {
+		d *= 2
+	}
+	d = min(d, hi)
+	if d <= 0 {
+		return 0
+	}
+	return d - time.Duration(rand.Int64N(int64(d)/jitter+1))
 }
 
 // permanentTransportError reports errors no retry can fix: a bad URL scheme,
@@ -235,31 +383,6 @@ func permanentTransportError(err error) bool {
 		}
 	}
 	return false
-}
-
-// backoff is go-retryablehttp's Backoff: the server's hint when it gave a
-// usable one (capped at maxRetryHint), else min·2^n capped at max, less up
-// to 25 % jitter.
-func backoff(lo, hi time.Duration, n int, resp *http.Response) time.Duration {
-	if resp != nil {
-		if hint, ok := retryAfterHint(resp.Header); ok {
-			return min(hint, maxRetryHint)
-		}
-	}
-	return computedBackoff(lo, hi, n)
-}
-
-// computedBackoff is lo·2^n capped at hi, less a random 0–25 %.
-func computedBackoff(lo, hi time.Duration, n int) time.Duration {
-	d := lo
-	for i := 0; i < n && d < hi; i++ {
-		d *= 2
-	}
-	d = min(d, hi)
-	if d <= 0 {
-		return 0
-	}
-	return d - time.Duration(rand.Int64N(int64(d)/4+1))
 }
 
 // retryAfterHint reads retry-after-ms, else retry-after (seconds, decimal
@@ -292,6 +415,43 @@ func clampDuration(ns float64) time.Duration {
 		return time.Duration(1 << 62)
 	}
 	return time.Duration(ns)
+}
+
+// newRetryClient wires go-retryablehttp to the policy, the wait and, when a
+// logger is set, the logging hooks.
+func (c *Client) newRetryClient(hc *http.Client, cfg *config) *retryablehttp.Client {
+	rc := &retryablehttp.Client{
+		HTTPClient:   hc,
+		Logger:       nil, // the library's own logger is off; ours logs in the hooks
+		RetryWaitMin: cfg.retryWaitMin,
+		RetryWaitMax: cfg.retryWaitMax,
+		RetryMax:     cfg.maxRetries,
+		CheckRetry:   c.checkRetry,
+		Backoff:      c.requestWait,
+		PrepareRetry: c.prepareRetry,
+		// The last response comes back as it is, and callState.result
+		// builds the caller's typed error, not "giving up after 3
+		// attempts". An ErrorHandler of our own could not do it: it is
+		// given no context, so no callState, and Do does not call it
+		// when the context ends during a wait.
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	if c.logger != nil {
+		rc.RequestLogHook = c.logRequest
+		rc.ResponseLogHook = c.logResponse
+	}
+	return rc
+}
+
+// logRequest logs every attempt.
+func (c *Client) logRequest(_ retryablehttp.Logger, req *http.Request, retry int) {
+	c.logger.Debug("managedagents: request", "method", req.Method, "path", req.URL.Path, "attempt", retry+1)
+}
+
+// logResponse logs every answer, including those that will be retried.
+func (c *Client) logResponse(_ retryablehttp.Logger, resp *http.Response) {
+	c.logger.Debug("managedagents: response", "method", resp.Request.Method, "path", resp.Request.URL.Path,
+		"status", resp.StatusCode, "request_id", resp.Header.Get("request-id"))
 }
 
 // logDebug logs at debug level when a logger is configured.

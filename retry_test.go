@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -461,13 +462,116 @@ func TestRetryAfterHint(t *testing.T) {
 func TestComputedBackoffBounds(t *testing.T) {
 	for n, want := range []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second, 8 * time.Second} {
 		for range 50 {
-			got := computedBackoff(500*time.Millisecond, 8*time.Second, n)
+			got := backoff(500*time.Millisecond, 8*time.Second, n, requestJitter)
 			if got > want || got < want*3/4 {
-				t.Fatalf("computedBackoff(n=%d) = %v, want within [%v, %v]", n, got, want*3/4, want)
+				t.Fatalf("backoff(n=%d, requestJitter) = %v, want within [%v, %v]", n, got, want*3/4, want)
 			}
 		}
 	}
-	if got := computedBackoff(0, 0, 3); got != 0 {
-		t.Errorf("computedBackoff(0, 0) = %v, want 0", got)
+	if got := backoff(0, 0, 3, requestJitter); got != 0 {
+		t.Errorf("backoff(0, 0) = %v, want 0", got)
+	}
+}
+
+// TestReconnectBackoffBounds: stream reconnects wait the same doubling,
+// less up to half.
+func TestReconnectBackoffBounds(t *testing.T) {
+	for n, want := range []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 10 * time.Second, 10 * time.Second} {
+		for range 50 {
+			got := backoff(500*time.Millisecond, 10*time.Second, n, reconnectJitter)
+			if got > want || got < want/2 {
+				t.Fatalf("backoff(n=%d, reconnectJitter) = %v, want within [%v, %v]", n, got, want/2, want)
+			}
+		}
+	}
+	for _, d := range []time.Duration{0, 1} {
+		if got := backoff(d, d, 2, reconnectJitter); got != d {
+			t.Errorf("backoff(%v, %v) = %v, want %[1]v", d, d, got)
+		}
+	}
+}
+
+// cutErrorStep answers status with headers given as name, value pairs and
+// a body that breaks off part-way.
+func cutErrorStep(status int, headers ...string) step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: 500\r\n", status, http.StatusText(status))
+		for i := 0; i+1 < len(headers); i += 2 {
+			fmt.Fprintf(buf, "%s: %s\r\n", headers[i], headers[i+1])
+		}
+		buf.WriteString("\r\n{\"type\":\"err")
+		buf.Flush()
+		conn.Close()
+	}
+}
+
+// TestRetryCutErrorBody: an answer whose body breaks off is judged by its
+// status and headers first (a 429 is retried even for a create, and
+// x-should-retry: false or a 409 stops even a read); when they neither
+// stop nor send it again, it is a transport error after an answer.
+func TestRetryCutErrorBody(t *testing.T) {
+	tests := []struct {
+		name        string
+		op          string
+		first       step
+		wantCount   int
+		wantUnknown bool
+	}{
+		{"create after a 429", "create", cutErrorStep(429, "retry-after", "1"), 2, false},
+		{"get after a 500 with x-should-retry false", "get", cutErrorStep(500, "x-should-retry", "false"), 1, false},
+		{"get after a 409", "get", cutErrorStep(409), 1, false},
+		{"get after a 404", "get", cutErrorStep(404), 2, false},
+		{"create after a 400", "create", cutErrorStep(400), 1, true},
+		{"create after a 500", "create", cutErrorStep(500), 1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newScriptServer(t, tt.first, jsonStep(sessionJSON))
+			synctest.Test(t, func(t *testing.T) {
+				c := newTestClient(t, srv.URL, WithRetryWait(time.Millisecond, time.Millisecond))
+				err := call(t.Context(), c, tt.op)
+				if got := srv.count(); got != tt.wantCount {
+					t.Errorf("server received %d requests, want %d (err: %v)", got, tt.wantCount, err)
+				}
+				if (err == nil) != (tt.wantCount == 2) {
+					t.Errorf("err = %v", err)
+				}
+				if got := errors.Is(err, ErrOutcomeUnknown); got != tt.wantUnknown {
+					t.Errorf("errors.Is(err, ErrOutcomeUnknown) = %v, want %v (err: %v)", got, tt.wantUnknown, err)
+				}
+			})
+		})
+	}
+}
+
+// TestRetryForgetsTheLastAttempt: what an attempt learnt (here, that it
+// connected) does not carry over to the next. A create that got a 429 and
+// then could not connect again failed without being applied.
+func TestRetryForgetsTheLastAttempt(t *testing.T) {
+	srv := newScriptServer(t, errorStep(429, "retry-after", "0"))
+	var dials atomic.Int32
+	tr := &http.Transport{
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if dials.Add(1) > 1 {
+				return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connection refused")}
+			}
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		},
+	}
+	synctest.Test(t, func(t *testing.T) {
+		c := newTestClient(t, srv.URL, WithHTTPClient(&http.Client{Transport: tr}))
+		err := call(t.Context(), c, "create")
+		if err == nil || errors.Is(err, ErrOutcomeUnknown) || !strings.Contains(err.Error(), "connection refused") {
+			t.Fatalf("err = %v, want a plain connection error", err)
+		}
+	})
+	if dials.Load() != 3 || srv.count() != 1 {
+		t.Errorf("dials = %d, requests = %d; want 3 dials and 1 request", dials.Load(), srv.count())
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -591,15 +589,6 @@ func (s *SessionsService) sessionCall(ctx context.Context, method, sessionID, su
 	return &out, nil
 }
 
-// Order is a list's sort order.
-type Order string
-
-// Sort orders.
-const (
-	OrderAsc  Order = "asc"
-	OrderDesc Order = "desc"
-)
-
 // SessionListParams filters and pages Sessions.List. The zero value lists the
 // newest non-archived sessions, one page of the server's default size.
 type SessionListParams struct {
@@ -622,10 +611,15 @@ type SessionListParams struct {
 	Page string
 }
 
+// query checks params and encodes them: the shared list parameters, then
+// its own filters.
 func (p *SessionListParams) query() (url.Values, error) {
-	q := url.Values{}
-	if p.Limit < 0 {
-		return nil, invalidParams("Limit %d is negative", p.Limit)
+	q, err := listParams{
+		limit: p.Limit, page: p.Page, order: p.Order,
+		created: createdRange{p.CreatedAfter, p.CreatedAtOrAfter, p.CreatedBefore, p.CreatedAtOrBefore},
+	}.query()
+	if err != nil {
+		return nil, err
 	}
 	if p.AgentVersion < 0 {
 		return nil, invalidParams("AgentVersion %d is negative", p.AgentVersion)
@@ -633,44 +627,19 @@ func (p *SessionListParams) query() (url.Values, error) {
 	if p.AgentVersion != 0 && p.AgentID == "" {
 		return nil, invalidParams("AgentVersion needs AgentID")
 	}
-	if p.Order != "" && p.Order != OrderAsc && p.Order != OrderDesc {
-		return nil, invalidParams("Order %q is neither asc nor desc", p.Order)
-	}
 	setString(q, "agent_id", p.AgentID)
 	if p.AgentVersion != 0 {
 		q.Set("agent_version", strconv.FormatInt(p.AgentVersion, 10))
 	}
 	setString(q, "deployment_id", p.DeploymentID)
 	setString(q, "memory_store_id", p.MemoryStoreID)
-	setTime(q, "created_at[gt]", p.CreatedAfter)
-	setTime(q, "created_at[gte]", p.CreatedAtOrAfter)
-	setTime(q, "created_at[lt]", p.CreatedBefore)
-	setTime(q, "created_at[lte]", p.CreatedAtOrBefore)
 	if p.IncludeArchived {
 		q.Set("include_archived", "true")
 	}
 	for _, s := range p.Statuses {
 		q.Add("statuses[]", string(s))
 	}
-	if p.Limit > 0 {
-		q.Set("limit", strconv.Itoa(p.Limit))
-	}
-	setString(q, "order", string(p.Order))
-	setString(q, "page", p.Page)
 	return q, nil
-}
-
-func setString(q url.Values, key, v string) {
-	if v != "" {
-		q.Set(key, v)
-	}
-}
-
-// setTime writes t as RFC 3339 in UTC, with a fraction only when non-zero.
-func setTime(q url.Values, key string, t time.Time) {
-	if !t.IsZero() {
-		q.Set(key, t.UTC().Format(time.RFC3339Nano))
-	}
 }
 
 // SessionPage is one page of sessions.
@@ -701,58 +670,13 @@ func (s *SessionsService) List(ctx context.Context, params SessionListParams) (*
 // breaks. An error is yielded once, as the last pair. The sequence can be
 // ranged over more than once; each run starts again from params.Page.
 func (s *SessionsService) All(ctx context.Context, params SessionListParams) iter.Seq2[*Session, error] {
-	return func(yield func(*Session, error) bool) {
-		params := params // each run starts again from the caller's params
-		for page, err := range pages(ctx, params.Page, func(cursor string) (*SessionPage, string, error) {
-			params.Page = cursor
-			p, err := s.List(ctx, params)
-			if err != nil {
-				return nil, "", err
-			}
-			return p, p.NextPage, nil
-		}) {
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for i := range page.Data {
-				if !yield(&page.Data[i], nil) {
-					return
-				}
-			}
+	return allPages(ctx, params.Page, func(cursor string) ([]*Session, string, error) {
+		p := params
+		p.Page = cursor
+		page, err := s.List(ctx, p)
+		if err != nil {
+			return nil, "", err
 		}
-	}
-}
-
-// errCursorStuck reports a server that hands back the cursor it was given.
-var errCursorStuck = errors.New("managedagents: the server returned the same page cursor again")
-
-// pages walks a cursor-paginated list forward. It keeps going past empty
-// pages while the server gives a next cursor, as the reference requires,
-// and stops with an error if a cursor repeats.
-func pages[P any](ctx context.Context, first string, fetch func(cursor string) (*P, string, error)) iter.Seq2[*P, error] {
-	return func(yield func(*P, error) bool) {
-		seen := map[string]bool{}
-		cursor := first
-		for {
-			if err := ctx.Err(); err != nil {
-				yield(nil, err)
-				return
-			}
-			page, next, err := fetch(cursor)
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			if !yield(page, nil) || next == "" {
-				return
-			}
-			if seen[next] {
-				yield(nil, fmt.Errorf("%w: %q", errCursorStuck, next))
-				return
-			}
-			seen[next] = true
-			cursor = next
-		}
-	}
+		return addrs(page.Data), page.NextPage, nil
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"sync"
@@ -494,7 +493,7 @@ func (st *Stream) endConn(resp *http.Response) {
 // stream ended instead.
 func (st *Stream) reconnect(yield func(Event, error) bool, failures *int) *http.Response {
 	for {
-		if !st.sleep(reconnectBackoff(st.params.ReconnectMin, st.params.ReconnectMax, *failures)) {
+		if !st.sleep(backoff(st.params.ReconnectMin, st.params.ReconnectMax, *failures, reconnectJitter)) {
 			st.reportEnd(yield)
 			return nil
 		}
@@ -537,19 +536,6 @@ func fatalReconnectError(err error) bool {
 	}
 	s := apiErr.StatusCode
 	return s >= 400 && s < 500 && s != http.StatusRequestTimeout && s != http.StatusTooManyRequests
-}
-
-// reconnectBackoff is min·2^n capped at max, drawn from [d/2, d).
-func reconnectBackoff(lo, hi time.Duration, n int) time.Duration {
-	d := lo
-	for i := 0; i < n && d < hi; i++ {
-		d *= 2
-	}
-	d = min(d, hi)
-	if d <= 1 {
-		return d
-	}
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)))
 }
 
 // sleep waits d unless the stream ends first.
