@@ -36,8 +36,8 @@ type EventTypeInfo struct {
 	Sendable bool
 }
 
-// EventTypes returns every event type this library knows, in the order of
-// the API reference: the client events, then agent, session, span and
+// EventTypes returns every event type this library knows, grouped as the
+// API documents them: the client events, then agent, session, span and
 // workflow-run events, then the live previews.
 func EventTypes() []EventTypeInfo {
 	out := make([]EventTypeInfo, len(eventCatalog))

@@ -25,6 +25,9 @@ type EventsService struct {
 // ErrOutcomeUnknown. Before sending again, look in the history for the
 // event: List with Types for a tool result or confirmation (matching its
 // tool-use ID), or the newest events (OrderDesc) for a user.message echo.
+//
+// API: POST /v1/sessions/{session_id}/events
+// https://platform.claude.com/docs/en/api/beta/sessions/events/send
 func (s *EventsService) Send(ctx context.Context, sessionID string, events ...EventParam) ([]Event, error) {
 	id, err := escapeID("session ID", sessionID)
 	if err != nil {
@@ -91,6 +94,9 @@ type EventPage struct {
 
 // List returns one page of a session's persisted events. Live previews are
 // never part of the history.
+//
+// API: GET /v1/sessions/{session_id}/events
+// https://platform.claude.com/docs/en/api/beta/sessions/events/list
 func (s *EventsService) List(ctx context.Context, sessionID string, params EventListParams) (*EventPage, error) {
 	id, err := escapeID("session ID", sessionID)
 	if err != nil {
@@ -112,6 +118,9 @@ func (s *EventsService) List(ctx context.Context, sessionID string, params Event
 // pages as needed and stopping when the loop breaks. An error is yielded
 // once, as the last pair. The sequence can be ranged over more than once;
 // each run starts again from params.Page.
+//
+// API: GET /v1/sessions/{session_id}/events (every page)
+// https://platform.claude.com/docs/en/api/beta/sessions/events/list
 func (s *EventsService) All(ctx context.Context, sessionID string, params EventListParams) iter.Seq2[Event, error] {
 	return allPages(ctx, params.Page, func(cursor string) ([]Event, string, error) {
 		p := params

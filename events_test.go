@@ -14,8 +14,9 @@ import (
 
 const testSession = "sesn_01uJqyNu7X49rEympmSxudQ5tS"
 
-// TestSendFixtures replays the send exchanges of reference §9.4, §9.8 and
-// §9.9: the body sent must equal the recorded request, and the echoes must
+// TestSendFixtures replays the recorded send exchanges under testdata/send
+// (a user message, a custom tool result, a denied tool): the body sent
+// must equal the recorded request, and the echoes must
 // decode to the recorded events with their server IDs.
 func TestSendFixtures(t *testing.T) {
 	customResult := `{"customer_id":"cus_4471","plan":"enterprise","open_invoices":2}`

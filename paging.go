@@ -103,6 +103,7 @@ func allPages[T any](ctx context.Context, first string, fetch func(cursor string
 				yield(zero, err)
 				return
 			}
+			seen[cursor] = true
 			items, next, err := fetch(cursor)
 			if err != nil {
 				yield(zero, err)
@@ -120,7 +121,6 @@ func allPages[T any](ctx context.Context, first string, fetch func(cursor string
 				yield(zero, fmt.Errorf("%w: %q", errCursorStuck, next))
 				return
 			}
-			seen[next] = true
 			cursor = next
 		}
 	}

@@ -138,6 +138,13 @@ func TestAllPages(t *testing.T) {
 			t.Errorf("items %v, errs %v; want [1 2] then errCursorStuck", items, errs)
 		}
 	})
+	t.Run("a cursor back to the first page is an error, not a repeat", func(t *testing.T) {
+		f := &fakePages{pages: map[string]fakePage{"c0": {[]int{1}, "c1"}, "c1": {[]int{2}, "c0"}}}
+		items, errs := collect(allPages(ctx, "c0", f.fetch), 0)
+		if !cmp.Equal([]int{1, 2}, items) || len(errs) != 1 || !errors.Is(errs[0], errCursorStuck) {
+			t.Errorf("items %v, errs %v; want [1 2] then errCursorStuck", items, errs)
+		}
+	})
 	t.Run("a cancelled context fetches nothing", func(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()

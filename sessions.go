@@ -473,6 +473,9 @@ func (p *SessionCreateParams) validate() error {
 // mounted, which can take seconds. Create is not idempotent: it is retried
 // only when the server certainly did not act, and an ambiguous failure
 // returns an error matching ErrOutcomeUnknown.
+//
+// API: POST /v1/sessions
+// https://platform.claude.com/docs/en/api/beta/sessions/create
 func (s *SessionsService) Create(ctx context.Context, params SessionCreateParams) (*Session, error) {
 	if err := params.validate(); err != nil {
 		return nil, err
@@ -487,6 +490,9 @@ func (s *SessionsService) Create(ctx context.Context, params SessionCreateParams
 
 // Get returns a session. Archived sessions can still be read; deleted ones
 // give ErrNotFound.
+//
+// API: GET /v1/sessions/{session_id}
+// https://platform.claude.com/docs/en/api/beta/sessions/retrieve
 func (s *SessionsService) Get(ctx context.Context, sessionID string) (*Session, error) {
 	return s.sessionCall(ctx, http.MethodGet, sessionID, "", nil)
 }
@@ -494,12 +500,18 @@ func (s *SessionsService) Get(ctx context.Context, sessionID string) (*Session, 
 // Archive makes a session read-only and hides it from List (unless
 // IncludeArchived). It cannot be undone. A running session cannot be
 // archived: interrupt it and wait for idle first.
+//
+// API: POST /v1/sessions/{session_id}/archive
+// https://platform.claude.com/docs/en/api/beta/sessions/archive
 func (s *SessionsService) Archive(ctx context.Context, sessionID string) (*Session, error) {
 	return s.sessionCall(ctx, http.MethodPost, sessionID, "/archive", nil)
 }
 
 // Delete deletes a session with its history. Open streams of the session
 // receive session.deleted and end. A running session cannot be deleted.
+//
+// API: DELETE /v1/sessions/{session_id}
+// https://platform.claude.com/docs/en/api/beta/sessions/delete
 func (s *SessionsService) Delete(ctx context.Context, sessionID string) error {
 	id, err := escapeID("session ID", sessionID)
 	if err != nil {
@@ -568,6 +580,9 @@ func (p SessionUpdateParams) MarshalJSON() ([]byte, error) {
 
 // Update changes a session and returns it. A session.updated event carrying
 // the changes is emitted on the session's stream.
+//
+// API: POST /v1/sessions/{session_id}
+// https://platform.claude.com/docs/en/api/beta/sessions/update
 func (s *SessionsService) Update(ctx context.Context, sessionID string, params SessionUpdateParams) (*Session, error) {
 	if err := params.validate(); err != nil {
 		return nil, err
@@ -592,15 +607,20 @@ func (s *SessionsService) sessionCall(ctx context.Context, method, sessionID, su
 // SessionListParams filters and pages Sessions.List. The zero value lists the
 // newest non-archived sessions, one page of the server's default size.
 type SessionListParams struct {
+	// AgentID keeps the sessions of this agent.
 	AgentID string
 	// AgentVersion is honoured only together with AgentID.
-	AgentVersion  int64
-	DeploymentID  string
+	AgentVersion int64
+	// DeploymentID keeps the sessions started by this deployment.
+	DeploymentID string
+	// MemoryStoreID keeps the sessions that mount this memory store.
 	MemoryStoreID string
 	// Bounds on created_at: after (gt), at or after (gte), before (lt), at or
 	// before (lte). Zero times are not sent.
 	CreatedAfter, CreatedAtOrAfter, CreatedBefore, CreatedAtOrBefore time.Time
-	IncludeArchived                                                  bool
+	// IncludeArchived lists archived sessions too; they are left out by
+	// default.
+	IncludeArchived bool
 	// Statuses keeps sessions in any of these statuses.
 	Statuses []SessionStatus
 	// Limit is the page size; zero means the server's default.
@@ -644,6 +664,7 @@ func (p *SessionListParams) query() (url.Values, error) {
 
 // SessionPage is one page of sessions.
 type SessionPage struct {
+	// Data holds the sessions of the page.
 	Data []Session `json:"data"`
 	// NextPage is the cursor of the next page, empty on the last one.
 	NextPage string `json:"next_page"`
@@ -652,6 +673,9 @@ type SessionPage struct {
 }
 
 // List returns one page of sessions.
+//
+// API: GET /v1/sessions
+// https://platform.claude.com/docs/en/api/beta/sessions/list
 func (s *SessionsService) List(ctx context.Context, params SessionListParams) (*SessionPage, error) {
 	q, err := params.query()
 	if err != nil {
@@ -669,6 +693,9 @@ func (s *SessionsService) List(ctx context.Context, params SessionListParams) (*
 // as needed (from params.Page when set). It stops fetching when the loop
 // breaks. An error is yielded once, as the last pair. The sequence can be
 // ranged over more than once; each run starts again from params.Page.
+//
+// API: GET /v1/sessions (every page)
+// https://platform.claude.com/docs/en/api/beta/sessions/list
 func (s *SessionsService) All(ctx context.Context, params SessionListParams) iter.Seq2[*Session, error] {
 	return allPages(ctx, params.Page, func(cursor string) ([]*Session, string, error) {
 		p := params

@@ -14,7 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// fixtureCreateParams reproduces the create body of reference §9.3.
+// fixtureCreateParams reproduces the recorded create body,
+// testdata/sessions/create.request.json.
 var fixtureCreateParams = SessionCreateParams{
 	Agent:         AgentVersion("agent_01XQkqncTfqp9zTj6wZhTH2nQD", 7),
 	EnvironmentID: "env_01WWFxQ6mQcjP3SHC7xvX5kDji",

@@ -172,6 +172,9 @@ type Stream struct {
 // delivered: a reconnect costs about one history page however long the
 // session has run. Events are told apart by ID only; a live event is never
 // dropped because of its timestamp.
+//
+// API: GET /v1/sessions/{session_id}/events/stream
+// https://platform.claude.com/docs/en/api/beta/sessions/events/stream
 func (s *EventsService) Stream(ctx context.Context, sessionID string, params StreamParams) (*Stream, error) {
 	if ctx == nil {
 		return nil, invalidParams("nil context")
