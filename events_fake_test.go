@@ -12,27 +12,6 @@ import (
 	"github.com/managedagents/managedagents-go/managedagentstest"
 )
 
-// history reads a session's whole history with the client.
-func history(t *testing.T, c *managedagents.Client, sessionID string, params managedagents.EventListParams) []managedagents.Event {
-	t.Helper()
-	var out []managedagents.Event
-	for ev, err := range c.Events.All(t.Context(), sessionID, params) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, ev)
-	}
-	return out
-}
-
-func types(evs []managedagents.Event) []string {
-	var out []string
-	for _, ev := range evs {
-		out = append(out, ev.EventType())
-	}
-	return out
-}
-
 func TestFakeSendAndHistory(t *testing.T) {
 	srv, c := newFake(t)
 	s := create(t, c, "events")

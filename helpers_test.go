@@ -3,6 +3,7 @@ package managedagents
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,8 +11,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"go.uber.org/goleak"
 )
 
 // update rewrites golden files: go test -run TestGolden -update
@@ -33,13 +38,17 @@ type recorded struct {
 	Body        []byte
 }
 
-// scriptServer answers the n-th request with the n-th step and records every
-// request, so tests can assert exactly what was sent and how often.
+// scriptServer is the root package's one stub server for recorded
+// fixtures. It answers the n-th request with the n-th step (or, made with
+// newRouteServer, with the step its route picks for the request) and
+// records every request, so tests can assert exactly what was sent and how
+// often.
 type scriptServer struct {
 	*httptest.Server
 	t     *testing.T
 	mu    sync.Mutex
 	steps []step
+	route func(*http.Request) step
 	reqs  []recorded
 }
 
@@ -51,13 +60,25 @@ func newScriptServer(t *testing.T, steps ...step) *scriptServer {
 	return s
 }
 
+// newRouteServer is a scriptServer whose route picks the step of each
+// request, for answers that depend on the request rather than its order.
+func newRouteServer(t *testing.T, route func(*http.Request) step) *scriptServer {
+	t.Helper()
+	s := newScriptServer(t)
+	s.route = route
+	return s
+}
+
 func (s *scriptServer) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
 	n := len(s.reqs)
 	s.reqs = append(s.reqs, recorded{r.Method, r.URL.Path, r.URL.RawQuery, r.URL.EscapedPath(), r.Header.Clone(), body})
 	var st step
-	if n < len(s.steps) {
+	switch {
+	case s.route != nil:
+		st = s.route(r)
+	case n < len(s.steps):
 		st = s.steps[n]
 	}
 	s.mu.Unlock()
@@ -242,4 +263,94 @@ func checkGolden(t *testing.T, name string, got []byte) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n got: %s\nwant: %s", name, got, want)
 	}
+}
+
+// leakOptions is the one goroutine-leak configuration of the tests: it
+// ignores the keep-alive connections of HTTP transports (their read and
+// write loops, wherever they are blocked); any other goroutine a test
+// leaves behind fails it. The external test package uses it through
+// LeakOptions.
+var leakOptions = []goleak.Option{
+	goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+	goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
+}
+
+// LeakOptions exports leakOptions to the external test package.
+var LeakOptions = leakOptions
+
+// checkLeaks fails the test if goroutines started during it outlive it.
+// Call it first, so that its check runs after every other cleanup.
+func checkLeaks(t *testing.T) {
+	opts := append([]goleak.Option{goleak.IgnoreCurrent()}, leakOptions...)
+	t.Cleanup(func() { goleak.VerifyNone(t, opts...) })
+}
+
+// sseStep answers with a text/event-stream body, written as is.
+func sseStep(body []byte) step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("content-type", "text/event-stream")
+		w.Header().Set("request-id", "req_stream")
+		w.Write(body)
+	}
+}
+
+// framesStep answers a stream request with these events as frames, then
+// ends the body (a drop, for a resuming stream).
+func framesStep(events ...string) step {
+	var b strings.Builder
+	for _, e := range events {
+		fmt.Fprintf(&b, "event: %s\ndata: %s\n\n", typeOf(e), e)
+	}
+	return sseStep([]byte(b.String()))
+}
+
+// pageStep answers a history read with these events and no next page.
+func pageStep(events ...string) step {
+	return jsonStep(`{"data":[` + strings.Join(events, ",") + `],"next_page":null}`)
+}
+
+// emptyStep answers 200 with no body at all.
+func emptyStep() step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("content-type", "application/json")
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+func typeOf(eventJSON string) string {
+	ev, err := DecodeEvent([]byte(eventJSON))
+	if err != nil {
+		return "broken"
+	}
+	return ev.EventType()
+}
+
+// ev builds a persisted event n seconds after a fixed instant; queued
+// client events (processed false) have processed_at null.
+func ev(typ string, n int, processed bool) string {
+	at := "null"
+	if processed {
+		at = `"` + time.Date(2026, 11, 26, 10, 0, n, 0, time.UTC).Format(time.RFC3339Nano) + `"`
+	}
+	extra := ""
+	if typ == EventUserMessage {
+		extra = `,"content":[{"type":"text","text":"hi"}]`
+	}
+	return fmt.Sprintf(`{"type":%q,"id":"sevt_%d"%s,"processed_at":%s}`, typ, n, extra, at)
+}
+
+// describe renders what a stream yielded, one line per pair.
+func describe(ev Event, err error) string {
+	if err != nil {
+		var de *DecodeError
+		var se *StreamError
+		switch {
+		case errors.As(err, &de):
+			return "decode error " + de.EventType
+		case errors.As(err, &se):
+			return "stream error " + se.Type
+		}
+		return "error " + err.Error()
+	}
+	return ev.EventType() + " " + ev.EventID()
 }

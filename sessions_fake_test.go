@@ -5,52 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/managedagents/managedagents-go"
 	"github.com/managedagents/managedagents-go/managedagentstest"
 )
-
-// newFake starts a fake server and a client for it.
-func newFake(t testing.TB, opts ...managedagents.Option) (*managedagentstest.Server, *managedagents.Client) {
-	t.Helper()
-	return newFakeWith(t, nil, opts...)
-}
-
-// newFakeWith starts a fake server with srvOpts and a client for it.
-func newFakeWith(t testing.TB, srvOpts []managedagentstest.Option, opts ...managedagents.Option) (*managedagentstest.Server, *managedagents.Client) {
-	t.Helper()
-	srv := managedagentstest.NewServer(srvOpts...)
-	t.Cleanup(srv.Close)
-	base := []managedagents.Option{
-		managedagents.WithBaseURL(srv.URL()),
-		managedagents.WithAPIKey("test-key"),
-		managedagents.WithoutEnvironment(),
-		managedagents.WithRetryWait(time.Millisecond, 5*time.Millisecond),
-	}
-	c, err := managedagents.NewClient(append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c
-}
-
-func create(t testing.TB, c *managedagents.Client, title string) *managedagents.Session {
-	t.Helper()
-	s, err := c.Sessions.Create(t.Context(), managedagents.SessionCreateParams{
-		Agent:         managedagents.AgentByID(managedagentstest.DefaultAgentID),
-		EnvironmentID: managedagentstest.DefaultEnvironmentID,
-		Title:         title,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 func TestFakeSessionLifecycle(t *testing.T) {
 	_, c := newFake(t)
@@ -192,19 +153,6 @@ func TestFakeListPagingBothWays(t *testing.T) {
 	p, _ := c.Sessions.List(ctx, managedagents.SessionListParams{Limit: 2, Order: managedagents.OrderAsc})
 	if _, err := c.Sessions.List(ctx, managedagents.SessionListParams{Limit: 2, Order: managedagents.OrderDesc, Page: p.NextPage}); !errors.Is(err, managedagents.ErrInvalidRequest) {
 		t.Errorf("cursor under another order: %v, want ErrInvalidRequest", err)
-	}
-}
-
-// tickingClock returns a clock that moves one second per reading, so that
-// sessions created one after the other have distinct created_at.
-func tickingClock() func() time.Time {
-	var mu sync.Mutex
-	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	return func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		now = now.Add(time.Second)
-		return now
 	}
 }
 

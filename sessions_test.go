@@ -450,23 +450,26 @@ func TestSessionsErrorPaths(t *testing.T) {
 	}
 }
 
-// pageServer serves session pages keyed by cursor ("" is the first page).
-func pageServer(t *testing.T, pages map[string]string) (*scriptServer, *[]string) {
-	var cursors []string
-	srv := newScriptServer(t)
-	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cur := r.URL.Query().Get("page")
-		srv.mu.Lock()
-		cursors = append(cursors, cur)
-		srv.mu.Unlock()
-		body, ok := pages[cur]
+// pageServer serves session pages keyed by cursor ("" is the first page);
+// an unknown cursor gets a 400.
+func pageServer(t *testing.T, pages map[string]string) *scriptServer {
+	return newRouteServer(t, func(r *http.Request) step {
+		body, ok := pages[r.URL.Query().Get("page")]
 		if !ok {
-			errorStep(400)(w, r)
-			return
+			return errorStep(400)
 		}
-		jsonStep(body)(w, r)
+		return jsonStep(body)
 	})
-	return srv, &cursors
+}
+
+// cursors returns the page cursor of each request srv received.
+func cursors(srv *scriptServer) []string {
+	var out []string
+	for _, r := range srv.requests() {
+		q, _ := url.ParseQuery(r.RawQuery)
+		out = append(out, q.Get("page"))
+	}
+	return out
 }
 
 func page(next string, ids ...string) string {
@@ -488,7 +491,7 @@ func TestSessionsAll(t *testing.T) {
 		"c2": page("", "s3"),
 	}
 	t.Run("every page, past an empty one", func(t *testing.T) {
-		srv, cursors := pageServer(t, pages)
+		srv := pageServer(t, pages)
 		c := newTestClient(t, srv.URL)
 		var ids []string
 		for s, err := range c.Sessions.All(t.Context(), SessionListParams{Limit: 2, Statuses: []SessionStatus{StatusIdle}}) {
@@ -500,7 +503,7 @@ func TestSessionsAll(t *testing.T) {
 		if diff := cmp.Diff([]string{"s1", "s2", "s3"}, ids); diff != "" {
 			t.Errorf("ids (-want +got):\n%s", diff)
 		}
-		if diff := cmp.Diff([]string{"", "c1", "c2"}, *cursors); diff != "" {
+		if diff := cmp.Diff([]string{"", "c1", "c2"}, cursors(srv)); diff != "" {
 			t.Errorf("cursors (-want +got):\n%s", diff)
 		}
 		for _, r := range srv.requests() {
@@ -510,7 +513,7 @@ func TestSessionsAll(t *testing.T) {
 		}
 	})
 	t.Run("ranging twice starts again from the first page", func(t *testing.T) {
-		srv, cursors := pageServer(t, pages)
+		srv := pageServer(t, pages)
 		c := newTestClient(t, srv.URL)
 		seq := c.Sessions.All(t.Context(), SessionListParams{})
 		for range 2 {
@@ -525,12 +528,12 @@ func TestSessionsAll(t *testing.T) {
 				t.Errorf("a run yielded %d sessions, want 3", n)
 			}
 		}
-		if diff := cmp.Diff([]string{"", "c1", "c2", "", "c1", "c2"}, *cursors); diff != "" {
+		if diff := cmp.Diff([]string{"", "c1", "c2", "", "c1", "c2"}, cursors(srv)); diff != "" {
 			t.Errorf("cursors (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("break stops fetching", func(t *testing.T) {
-		srv, cursors := pageServer(t, pages)
+		srv := pageServer(t, pages)
 		c := newTestClient(t, srv.URL)
 		for s, err := range c.Sessions.All(t.Context(), SessionListParams{}) {
 			if err != nil || s.ID != "s1" {
@@ -538,12 +541,12 @@ func TestSessionsAll(t *testing.T) {
 			}
 			break
 		}
-		if len(*cursors) != 1 {
-			t.Errorf("fetched %d pages, want 1", len(*cursors))
+		if n := len(cursors(srv)); n != 1 {
+			t.Errorf("fetched %d pages, want 1", n)
 		}
 	})
 	t.Run("an error ends the sequence", func(t *testing.T) {
-		srv, _ := pageServer(t, map[string]string{"": page("gone", "s1")})
+		srv := pageServer(t, map[string]string{"": page("gone", "s1")})
 		c := newTestClient(t, srv.URL)
 		var n int
 		var last error
@@ -556,7 +559,7 @@ func TestSessionsAll(t *testing.T) {
 		}
 	})
 	t.Run("a repeated cursor is an error, not a loop", func(t *testing.T) {
-		srv, _ := pageServer(t, map[string]string{"": page("c1", "s1"), "c1": page("c1", "s2")})
+		srv := pageServer(t, map[string]string{"": page("c1", "s1"), "c1": page("c1", "s2")})
 		c := newTestClient(t, srv.URL)
 		var last error
 		for _, err := range c.Sessions.All(t.Context(), SessionListParams{}) {

@@ -3,62 +3,17 @@ package managedagents_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"go.uber.org/goleak"
 
 	"github.com/managedagents/managedagents-go"
 	"github.com/managedagents/managedagents-go/managedagentstest"
 )
-
-// fastReconnect keeps reconnect waits short in tests.
-func fastReconnect(p managedagents.StreamParams) managedagents.StreamParams {
-	p.ReconnectMin, p.ReconnectMax = time.Millisecond, 5*time.Millisecond
-	return p
-}
-
-// noLeaks checks that the test leaves no goroutine behind once the fake
-// server is closed (t.Cleanup runs last-in first-out, so register this
-// before starting the fake).
-func noLeaks(t *testing.T) {
-	t.Cleanup(func() {
-		goleak.VerifyNone(t, goleak.IgnoreCurrent(),
-			goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-			goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"))
-	})
-}
-
-// collect ranges over st until the turn ends (an idle other than
-// requires_action) or the stream ends, and returns the events.
-func collect(t *testing.T, st *managedagents.Stream, untilTurnEnd bool) []managedagents.Event {
-	t.Helper()
-	var out []managedagents.Event
-	for ev, err := range st.Events() {
-		if err != nil {
-			t.Fatalf("stream error after %d events: %v", len(out), err)
-		}
-		out = append(out, ev)
-		if idle, ok := ev.(*managedagents.SessionStatusIdleEvent); ok && untilTurnEnd && idle.StopReason.EndsTurn() {
-			break
-		}
-	}
-	return out
-}
-
-func eventIDs(evs []managedagents.Event) []string {
-	var out []string
-	for _, ev := range evs {
-		out = append(out, ev.EventID())
-	}
-	return out
-}
 
 func TestFakeStreamTurn(t *testing.T) {
 	noLeaks(t)
@@ -248,45 +203,6 @@ func TestStreamChaos(t *testing.T) {
 		t.Errorf("only %d reconnects (drops %v); the test wants at least 20", st.Reconnects(), drops)
 	}
 	t.Logf("%d events, %d reconnects", len(got), st.Reconnects())
-}
-
-// countingTransport counts the history requests (GET …/events) and the
-// bytes of their response bodies.
-type countingTransport struct {
-	mu       sync.Mutex
-	requests int
-	bytes    int64
-}
-
-func (ct *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultTransport.RoundTrip(r)
-	if err != nil || r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/events") {
-		return resp, err
-	}
-	ct.mu.Lock()
-	ct.requests++
-	ct.mu.Unlock()
-	resp.Body = &countingBody{ReadCloser: resp.Body, ct: ct}
-	return resp, nil
-}
-
-func (ct *countingTransport) counts() (int, int64) {
-	ct.mu.Lock()
-	defer ct.mu.Unlock()
-	return ct.requests, ct.bytes
-}
-
-type countingBody struct {
-	io.ReadCloser
-	ct *countingTransport
-}
-
-func (b *countingBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	b.ct.mu.Lock()
-	b.ct.bytes += int64(n)
-	b.ct.mu.Unlock()
-	return n, err
 }
 
 // TestStreamResumeCostIsBounded drops a stream after it has delivered

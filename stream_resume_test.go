@@ -4,36 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
-
-// framesStep answers a stream request with these events as frames, then
-// ends the body (a drop, for a resuming stream).
-func framesStep(events ...string) step {
-	var b strings.Builder
-	for _, e := range events {
-		fmt.Fprintf(&b, "event: %s\ndata: %s\n\n", typeOf(e), e)
-	}
-	return sseStep([]byte(b.String()))
-}
-
-// pageStep answers a history read with these events and no next page.
-func pageStep(events ...string) step {
-	return jsonStep(`{"data":[` + strings.Join(events, ",") + `],"next_page":null}`)
-}
-
-// emptyStep answers 200 with no body at all.
-func emptyStep() step {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("content-type", "application/json")
-		w.WriteHeader(http.StatusOK)
-	}
-}
 
 // TestStreamResumeRecovers drives a resuming stream through failures of the
 // reconnect and of the history read, request by request, and checks that

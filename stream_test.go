@@ -6,56 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"go.uber.org/goleak"
 )
-
-// leakOptions ignores the idle keep-alive connections of the shared HTTP
-// transports; every goroutine of the stream itself must be gone.
-var leakOptions = []goleak.Option{
-	goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-	goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-	goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-}
-
-// checkLeaks fails the test if goroutines started during it outlive it.
-func checkLeaks(t *testing.T) {
-	opts := append([]goleak.Option{goleak.IgnoreCurrent()}, leakOptions...)
-	t.Cleanup(func() { goleak.VerifyNone(t, opts...) })
-}
-
-// sseStep answers with a text/event-stream body, written as is.
-func sseStep(body []byte) step {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("content-type", "text/event-stream")
-		w.Header().Set("request-id", "req_stream")
-		w.Write(body)
-	}
-}
-
-// describe renders what a stream yielded, one line per pair.
-func describe(ev Event, err error) string {
-	if err != nil {
-		var de *DecodeError
-		var se *StreamError
-		switch {
-		case errors.As(err, &de):
-			return "decode error " + de.EventType
-		case errors.As(err, &se):
-			return "stream error " + se.Type
-		}
-		return "error " + err.Error()
-	}
-	return ev.EventType() + " " + ev.EventID()
-}
 
 // TestStreamFixtures replays recorded .sse transcripts byte for byte and
 // checks what the stream yields, in order.
@@ -376,144 +334,67 @@ func TestStreamIdleWatchdogWithoutResume(t *testing.T) {
 	}
 }
 
-// resumeServer is a scripted session: each stream connection gets the next
-// transcript and then hangs up; once they are used up, connecting gives
-// 404 (the session was deleted). The n-th read of
-// the history sees the n-th snapshot (the last one from then on), filtered
-// by created_at[gte]; the session looks empty when the stream opens.
-type resumeServer struct {
-	*httptest.Server
-	mu          sync.Mutex
-	connections [][]string // frames per connection
-	snapshots   [][]string // event JSON, in order, per history read
-	opened      int
-	reads       int
-}
-
-func newResumeServer(t *testing.T, snapshots [][]string, connections ...[]string) *resumeServer {
-	rs := &resumeServer{connections: connections, snapshots: snapshots}
-	rs.Server = httptest.NewServer(http.HandlerFunc(rs.serve))
-	t.Cleanup(rs.Close)
-	return rs
-}
-
-func (rs *resumeServer) serve(w http.ResponseWriter, r *http.Request) {
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	switch {
-	case strings.HasSuffix(r.URL.Path, "/events/stream"):
-		if rs.opened >= len(rs.connections) {
-			errorStep(404)(w, r)
-			return
-		}
-		frames := rs.connections[rs.opened]
-		rs.opened++
-		w.Header().Set("content-type", "text/event-stream")
-		for _, f := range frames {
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", typeOf(f), f)
-		}
-	case strings.HasSuffix(r.URL.Path, "/events"):
-		q := r.URL.Query()
-		var data []string
-		if q.Get("order") != "desc" { // the start marker reads desc: nothing yet
-			snap := rs.snapshots[min(rs.reads, len(rs.snapshots)-1)]
-			rs.reads++
-			from, _ := time.Parse(time.RFC3339Nano, q.Get("created_at[gte]"))
-			for _, e := range snap {
-				if !processedAt(e).Before(from) {
-					data = append(data, e)
-				}
-			}
-		}
-		jsonStep(`{"data":[`+strings.Join(data, ",")+`],"next_page":null}`)(w, r)
-	}
-}
-
-func typeOf(eventJSON string) string {
-	ev, err := DecodeEvent([]byte(eventJSON))
-	if err != nil {
-		return "broken"
-	}
-	return ev.EventType()
-}
-
-func processedAt(eventJSON string) time.Time {
-	ev, _ := DecodeEvent([]byte(eventJSON))
-	at, _ := ev.EventProcessedAt()
-	return at
-}
-
-// ev builds a persisted event n seconds after a fixed instant; queued
-// client events (processed false) have processed_at null.
-func ev(typ string, n int, processed bool) string {
-	at := "null"
-	if processed {
-		at = `"` + time.Date(2026, 11, 26, 10, 0, n, 0, time.UTC).Format(time.RFC3339Nano) + `"`
-	}
-	extra := ""
-	if typ == EventUserMessage {
-		extra = `,"content":[{"type":"text","text":"hi"}]`
-	}
-	return fmt.Sprintf(`{"type":%q,"id":"sevt_%d"%s,"processed_at":%s}`, typ, n, extra, at)
-}
-
+// TestStreamResume drives a resuming stream request by request: each step
+// answers the next request (the start marker, a connection, the history
+// read after it, …).
 func TestStreamResume(t *testing.T) {
 	run := func(n int) string { return ev(EventSessionStatusRunning, n, true) }
 	history := []string{ev(EventUserMessage, 1, true), run(2), run(3), run(4), run(5), run(6)}
+	overloaded := `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`
 	tests := []struct {
-		name        string
-		history     [][]string // snapshots, one per history read
-		connections [][]string
-		params      StreamParams
-		want        []string
-		reconnects  int
+		name       string
+		steps      []step
+		params     StreamParams
+		want       []string
+		reconnects int
 	}{
 		{
-			name:    "the gap is filled from the history, duplicates dropped",
-			history: [][]string{nil, history},
-			connections: [][]string{
-				{ev(EventUserMessage, 1, false), ev(EventUserMessage, 1, true), run(2)},
-				{run(4), run(5), run(6)}, // 3 is missed; 4 and 5 are also in the history read
+			name: "the gap is filled from the history, duplicates dropped",
+			steps: []step{
+				pageStep(), // the start marker
+				framesStep(ev(EventUserMessage, 1, false), ev(EventUserMessage, 1, true), run(2)),
+				pageStep(),
+				framesStep(run(4), run(5), run(6)), // 3 is missed; 4 and 5 are also in the history read
+				pageStep(history...),
 			},
 			want: []string{"user.message sevt_1 queued", "user.message sevt_1", "session.status_running sevt_2",
 				"session.status_running sevt_3", "session.status_running sevt_4", "session.status_running sevt_5", "session.status_running sevt_6"},
 			reconnects: 1,
 		},
 		{
-			name:    "a terminal event found in the history ends the stream",
-			history: [][]string{nil, {run(1), run(2), ev(EventSessionStatusTerminated, 3, true)}},
-			connections: [][]string{
-				{run(1)},
-				{},
+			name: "a terminal event found in the history ends the stream",
+			steps: []step{
+				pageStep(), framesStep(run(1)), pageStep(),
+				framesStep(), pageStep(run(1), run(2), ev(EventSessionStatusTerminated, 3, true)),
 			},
 			want:       []string{"session.status_running sevt_1", "session.status_running sevt_2", "session.status_terminated sevt_3"},
 			reconnects: 1,
 		},
 		{
-			name:        "a temporary error frame reconnects",
-			history:     [][]string{nil, {run(1), run(2)}},
-			connections: [][]string{{run(1), `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`}, {run(2)}},
-			want:        []string{"session.status_running sevt_1", "session.status_running sevt_2"},
-			reconnects:  1,
+			name: "a temporary error frame reconnects",
+			steps: []step{
+				pageStep(), framesStep(run(1), overloaded), pageStep(),
+				framesStep(run(2)), pageStep(run(1), run(2)),
+			},
+			want:       []string{"session.status_running sevt_1", "session.status_running sevt_2"},
+			reconnects: 1,
 		},
 		{
-			name:        "FromStart replays the history first",
-			history:     [][]string{{run(1), run(2)}},
-			connections: [][]string{{run(2), run(3)}},
-			params:      StreamParams{FromStart: true},
-			want:        []string{"session.status_running sevt_1", "session.status_running sevt_2", "session.status_running sevt_3"},
+			name:   "FromStart replays the history first",
+			steps:  []step{framesStep(run(2), run(3)), pageStep(run(1), run(2))},
+			params: StreamParams{FromStart: true},
+			want:   []string{"session.status_running sevt_1", "session.status_running sevt_2", "session.status_running sevt_3"},
 		},
 		{
-			name:        "a 404 on reconnect ends the stream with the error",
-			history:     [][]string{nil},
-			connections: [][]string{{run(1)}},
-			want:        []string{"session.status_running sevt_1", "error 404"},
+			name:  "a 404 on reconnect ends the stream with the error",
+			steps: []step{pageStep(), framesStep(run(1)), pageStep(), errorStep(404)},
+			want:  []string{"session.status_running sevt_1", "error 404"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			checkLeaks(t)
-			srv := newResumeServer(t, tt.history, tt.connections...)
+			srv := newScriptServer(t, tt.steps...)
 			c := newTestClient(t, srv.URL)
 			p := tt.params
 			p.ReconnectMin, p.ReconnectMax = time.Millisecond, 2*time.Millisecond
