@@ -61,6 +61,32 @@
 // lines in quadratic time. The fake server writes its frames with that
 // library's Encoder, and a fuzz test holds the two to the same frames.
 //
+// # Layout (for maintainers)
+//
+// Each file holds one concern:
+//
+//   - client.go: Client, NewClient and the one request path (encode, send,
+//     read the body once, decode, the caller's error); options.go its
+//     options; credential.go the key that never prints.
+//   - retry.go: the retry policy (which attempts may be sent again) and the
+//     one backoff, shared by requests and stream reconnects, plugged into
+//     go-retryablehttp.
+//   - paging.go: the list parameters every list shares, their query
+//     encoder, and the generic page iterator behind every All.
+//   - sessions.go, events.go: the Sessions and Events services and their
+//     types; agent.go, field.go the agent references and three-state
+//     fields of session params.
+//   - catalog.go: the event catalog, declared once; catalog_gen.go what
+//     go generate derives from it.
+//   - event.go, event_types.go, event_params.go, content.go, unions.go:
+//     received events, their nested shapes, the params clients send,
+//     content blocks, and the one-pass decoding of unions.
+//   - sse.go: the bounded SSE frame reader; stream.go: Stream (open, read,
+//     resume, close); dedupe.go: what a resuming stream remembers;
+//     preview.go: the live-preview accumulator.
+//   - turn.go, runner.go: SendAndWait and the tool Runner.
+//   - errors.go: APIError, StreamError, DecodeError and the sentinels.
+//
 // # Adding an event type (for maintainers)
 //
 // Every event type is declared once, in the catalog in catalog.go. To add
