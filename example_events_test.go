@@ -54,11 +54,6 @@ func ExampleEventsService_Send() {
 // Show the agent's answer as it is generated: open the stream with
 // EventDeltas and fold its previews with a Previews. The finished
 // agent.message is authoritative and closes its preview.
-//
-// The stream here is live only (NoResume). A resuming stream first catches
-// up from the history, which holds no previews: a turn already over by then
-// (the fake's agent is that quick) would have its previews come after its
-// final message.
 func ExamplePreviews() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -68,7 +63,6 @@ func ExamplePreviews() {
 
 	stream, err := client.Events.Stream(ctx, sess.ID, managedagents.StreamParams{
 		EventDeltas: []string{managedagents.EventAgentMessage},
-		NoResume:    true,
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -153,6 +153,10 @@ type Stream struct {
 	// Resume state, touched only by the goroutine ranging over Events.
 	seen       deliveredSet
 	reconnects atomic.Int64
+	// pending holds the events prefill read; prefilled says that the first
+	// connection needs no history read of its own.
+	pending   []Event
+	prefilled bool
 }
 
 // Stream opens the session's live event stream. It returns once the server
@@ -160,6 +164,10 @@ type Stream struct {
 // failure to connect (an unknown session, bad credentials) is an *APIError
 // here, not later, and so is a server that sends no response headers
 // within StreamParams.ConnectTimeout.
+//
+// Opening a resuming stream (the default) costs three requests: the newest
+// event in the history (where "now" is), the connection, and the history
+// between the two (usually empty).
 //
 // By default the stream resumes: after a dropped or silent connection it
 // reconnects with backoff, reads the history to fill the gap, and yields
@@ -218,7 +226,25 @@ func (s *EventsService) Stream(ctx context.Context, sessionID string, params Str
 		return nil, err
 	}
 	st.resp = resp
+	if !params.NoResume && !params.FromStart {
+		st.prefill()
+	}
 	return st, nil
+}
+
+// prefill reads, before Stream returns, the events persisted between the
+// start marker and the subscription (usually none), so that the history
+// read after the first connect does not also bring what happens once the
+// caller starts sending: those events, and their live previews, then come
+// from the connection in order. If the gap does not fit one page, or the
+// read fails, the first fill happens when the loop starts instead.
+func (st *Stream) prefill() {
+	page, err := st.historyPage(EventListParams{Order: OrderAsc, CreatedAtOrAfter: st.seen.resumeFrom()})
+	if err != nil || page.NextPage != "" {
+		st.events.client.logDebug("managedagents: the first history read is left to the stream loop", "session", st.sessionID, "error", err)
+		return
+	}
+	st.pending, st.prefilled = page.Data, true
 }
 
 // markStart records the newest event already in the history as delivered,
@@ -301,7 +327,10 @@ func (st *Stream) run(yield func(Event, error) bool) {
 	failures := 0
 	for {
 		out := goOn
-		if !st.params.NoResume {
+		switch {
+		case st.prefilled:
+			out = st.deliverPending(yield)
+		case !st.params.NoResume:
 			out = st.fillFromHistory(yield)
 		}
 		if out == stopStream {
@@ -601,6 +630,18 @@ func (st *Stream) fillFromHistory(yield func(Event, error) bool) outcome {
 		}
 		params.Page = page.NextPage
 	}
+}
+
+// deliverPending yields the events prefill read, once.
+func (st *Stream) deliverPending(yield func(Event, error) bool) outcome {
+	pending := st.pending
+	st.pending, st.prefilled = nil, false
+	for _, ev := range pending {
+		if !st.deliver(ev, yield, false) || endsStream(ev) {
+			return stopStream
+		}
+	}
+	return goOn
 }
 
 // deliver yields ev unless it was delivered already, and records it. live

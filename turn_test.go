@@ -41,8 +41,8 @@ func TestSendAndWaitFixtures(t *testing.T) {
 			srv := newScriptServer(t,
 				jsonStep(emptyHistory), // where "now" is
 				sseStep(transcript),    // the stream
+				jsonStep(emptyHistory), // the history since "now", read before Stream returns
 				fileStep(t, "send/message.response.json"),
-				jsonStep(emptyHistory), // the history since "now", read before the live events
 			)
 			c := newTestClient(t, srv.URL)
 			res, err := c.Events.SendAndWait(t.Context(), testSession,
@@ -67,8 +67,8 @@ func TestSendAndWaitFixtures(t *testing.T) {
 			want := []string{
 				"GET /v1/sessions/" + testSession + "/events",
 				"GET /v1/sessions/" + testSession + "/events/stream",
-				"POST /v1/sessions/" + testSession + "/events",
 				"GET /v1/sessions/" + testSession + "/events",
+				"POST /v1/sessions/" + testSession + "/events",
 			}
 			if diff := cmp.Diff(want, methods); diff != "" {
 				t.Errorf("requests (-want +got):\n%s", diff)
@@ -84,8 +84,8 @@ func TestSendAndWaitIgnoresEarlierActivity(t *testing.T) {
 	srv := newScriptServer(t,
 		jsonStep(emptyHistory),
 		sseStep(append([]byte(earlier), readFixture(t, "sse/turn.sse")...)),
-		fileStep(t, "send/message.response.json"),
 		jsonStep(emptyHistory),
+		fileStep(t, "send/message.response.json"),
 	)
 	c := newTestClient(t, srv.URL)
 	res, err := c.Events.SendAndWait(t.Context(), testSession, UserMessage("How many Go test files are in the repository?"))
