@@ -173,6 +173,11 @@ func (f *Fake) routes() {
 	f.mux.HandleFunc("GET /v1/sessions/{session_id}/events", f.jsonHandler(f.listEvents))
 	f.mux.HandleFunc("GET /v1/sessions/{session_id}/events/stream", f.streamEvents)
 	f.mux.HandleFunc("GET /v1/sessions/{session_id}/stream", f.streamEvents)
+	f.mux.HandleFunc("GET /v1/sessions/{session_id}/threads", f.jsonHandler(f.listThreads))
+	f.mux.HandleFunc("GET /v1/sessions/{session_id}/threads/{thread_id}", f.jsonHandler(f.getThread))
+	f.mux.HandleFunc("POST /v1/sessions/{session_id}/threads/{thread_id}/archive", f.jsonHandler(f.archiveThread))
+	f.mux.HandleFunc("GET /v1/sessions/{session_id}/threads/{thread_id}/events", f.jsonHandler(f.listThreadEvents))
+	f.mux.HandleFunc("GET /v1/sessions/{session_id}/threads/{thread_id}/stream", f.streamThread)
 	f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, requestID(r), errNotFound("Not found: %s %s", r.Method, r.URL.Path))
 	})
