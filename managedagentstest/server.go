@@ -178,6 +178,11 @@ func (f *Fake) routes() {
 	f.mux.HandleFunc("POST /v1/sessions/{session_id}/threads/{thread_id}/archive", f.jsonHandler(f.archiveThread))
 	f.mux.HandleFunc("GET /v1/sessions/{session_id}/threads/{thread_id}/events", f.jsonHandler(f.listThreadEvents))
 	f.mux.HandleFunc("GET /v1/sessions/{session_id}/threads/{thread_id}/stream", f.streamThread)
+	f.mux.HandleFunc("GET /v1/sessions/{session_id}/resources", f.jsonHandler(f.listResources))
+	f.mux.HandleFunc("POST /v1/sessions/{session_id}/resources", f.jsonHandler(f.addResource))
+	f.mux.HandleFunc("GET /v1/sessions/{session_id}/resources/{resource_id}", f.jsonHandler(f.getResource))
+	f.mux.HandleFunc("POST /v1/sessions/{session_id}/resources/{resource_id}", f.jsonHandler(f.updateResource))
+	f.mux.HandleFunc("DELETE /v1/sessions/{session_id}/resources/{resource_id}", f.jsonHandler(f.deleteResource))
 	f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, requestID(r), errNotFound("Not found: %s %s", r.Method, r.URL.Path))
 	})
