@@ -1,6 +1,7 @@
 package managedagentstest
 
 import (
+	"context"
 	"io"
 	"testing"
 	"time"
@@ -110,5 +111,130 @@ func TestThreadStreamFaults(t *testing.T) {
 	}
 	if o := srv.OpenStreams(); o != 1 {
 		t.Errorf("OpenStreams = %d, want the stalled stream only", o)
+	}
+}
+
+// TestThreadStreamChild: a child thread's stream carries the child's own
+// events (previews of its agent.message included) and its status events,
+// and the session stream carries the lifecycle and the cross-posted tool
+// use but not the child's turn. Both end with session.deleted.
+func TestThreadStreamChild(t *testing.T) {
+	spawned := make(chan string, 1)
+	release := make(chan struct{})
+	srv := newTestServer(t, WithHeartbeat(10*time.Millisecond), WithScript(func(ctx context.Context, tn *Turn) error {
+		c, err := tn.Delegate("researcher", "dig")
+		if err != nil {
+			return err
+		}
+		spawned <- c.ID()
+		select {
+		case <-release:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+		start, _ := c.Emit("span.model_request_start", nil)
+		use, _ := c.Emit("agent.tool_use", map[string]any{"name": "bash", "input": map[string]any{"command": "ls"}, "evaluated_permission": "allow"})
+		c.Emit("agent.tool_result", map[string]any{"tool_use_id": use, "content": []any{textBlock("a b")}})
+		c.Emit("agent.message", map[string]any{"content": []any{textBlock("Found the files a and b.")}})
+		c.Emit("span.model_request_end", map[string]any{"model_request_start_id": start, "is_error": false,
+			"model_usage": modelUsage{InputTokens: 20, OutputTokens: 8}})
+		return c.Finish("a and b")
+	}))
+	id := newSessionID(t, srv, nil)
+	session := openStream(t, srv, streamPath(id))
+	sendOK(t, srv, id, msgEvent("go"))
+	kid := recv(t, spawned)
+	pos := len(threadLogEvents(t, srv, id, kid))
+	child := openStream(t, srv, threadStreamPath(id, kid))
+	previews := openStream(t, srv, threadStreamPath(id, kid)+"?event_deltas[]=agent.message")
+	close(release)
+	waitIdle(t, srv, id)
+
+	isSent := isType("agent.thread_message_sent")
+	var want []string
+	raws, _ := srv.ThreadEvents(id, kid)
+	for _, r := range raws[pos:] {
+		want = append(want, string(r))
+	}
+	got := child.until(t, func(m map[string]any) bool { return isSent(m) && m["to_session_thread_id"] != kid })
+	if diff := cmp.Diff(want, frameData(got)); diff != "" {
+		t.Errorf("child stream vs the child's history (-history +stream):\n%s", diff)
+	}
+	wantTypes := []string{"span.model_request_start", "agent.tool_use", "agent.tool_result", "agent.message",
+		"span.model_request_end", "session.thread_status_idle", "agent.thread_message_sent"}
+	var gotTypes []string
+	for _, f := range got {
+		gotTypes = append(gotTypes, f.event)
+	}
+	if diff := cmp.Diff(wantTypes, gotTypes); diff != "" {
+		t.Errorf("child stream types (-want +got):\n%s", diff)
+	}
+	var previewText string
+	var events []sseFrame
+	for _, f := range previews.until(t, isSent) {
+		switch f.event {
+		case "event_start":
+		case "event_delta":
+			s, _ := dig(f.obj(t), "delta", "content", "text").(string)
+			previewText += s
+		default:
+			events = append(events, f)
+		}
+	}
+	if previewText != "Found the files a and b." {
+		t.Errorf("child previews concatenate to %q", previewText)
+	}
+	if diff := cmp.Diff(want, frameData(events)); diff != "" {
+		t.Errorf("preview stream without previews (-history +stream):\n%s", diff)
+	}
+
+	var sessionTypes []string
+	for _, f := range session.until(t, isEndTurn) {
+		sessionTypes = append(sessionTypes, f.event)
+		if f.event == "agent.tool_use" && f.obj(t)["session_thread_id"] != kid {
+			t.Errorf("cross-posted tool use without the child's session_thread_id: %s", f.data)
+		}
+	}
+	wantSession := []string{"user.message", "session.status_running", "session.thread_created", "session.thread_status_running",
+		"agent.thread_message_sent", "agent.tool_use", "session.thread_status_idle", "agent.thread_message_received", "session.status_idle"}
+	if diff := cmp.Diff(wantSession, sessionTypes); diff != "" {
+		t.Errorf("session stream types (-want +got):\n%s", diff)
+	}
+
+	do(t, srv, "DELETE", "/v1/sessions/"+id, nil).ok(t)
+	last, err := session.end(t)
+	if err != io.EOF || len(last) != 1 {
+		t.Fatalf("session stream end: %v, %v", frameData(last), err)
+	}
+	for _, st := range []*testStream{child, previews} {
+		rest, err := st.end(t)
+		if err != io.EOF || len(rest) != 1 || rest[0].data != last[0].data {
+			t.Errorf("%s end: %v, %v; want the session's session.deleted", st.path, frameData(rest), err)
+		}
+	}
+	waitFor(t, "the streams to close", func() bool { return srv.OpenStreams() == 0 })
+}
+
+// TestThreadStreamCloseOnTerminate: with WithCloseStreamsOnTerminate a
+// child's stream ends after the session's session.status_terminated, which
+// follows the child's own termination.
+func TestThreadStreamCloseOnTerminate(t *testing.T) {
+	srv := newTestServer(t, WithCloseStreamsOnTerminate())
+	id := newSessionID(t, srv, nil)
+	sendOK(t, srv, id, msgEvent("delegate: researcher x"))
+	waitIdle(t, srv, id)
+	kid := childIDs(t, srv, id)[0]
+	st := openStream(t, srv, threadStreamPath(id, kid))
+	sendOK(t, srv, id, msgEvent("terminate:"))
+	frames, err := st.end(t)
+	if err != io.EOF {
+		t.Errorf("ended with %v, want a clean EOF", err)
+	}
+	var got []string
+	for _, f := range frames {
+		got = append(got, f.event)
+	}
+	if diff := cmp.Diff([]string{"session.thread_status_terminated", "session.status_terminated"}, got); diff != "" {
+		t.Errorf("child stream at termination (-want +got):\n%s", diff)
 	}
 }
