@@ -587,6 +587,22 @@ func (f *Fake) listThreadEvents(r *http.Request) (any, error) {
 	), nil
 }
 
+// Thread returns the current JSON of a session thread, as GET would return
+// it, and whether the session and thread exist.
+func (f *Fake) Thread(sessionID, threadID string) (json.RawMessage, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.sessions[sessionID]
+	if !ok {
+		return nil, false
+	}
+	th := f.findThread(s, threadID)
+	if th == nil {
+		return nil, false
+	}
+	return f.renderThread(s, th, f.now()), true
+}
+
 // ThreadIDs returns the IDs of the session's threads, the primary thread
 // first, then the children in spawn order, and whether the session exists.
 func (f *Fake) ThreadIDs(sessionID string) ([]string, bool) {

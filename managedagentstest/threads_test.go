@@ -84,6 +84,15 @@ func TestPrimaryThread(t *testing.T) {
 	if got := do(t, srv, "GET", threadPath(id, pid), nil).ok(t); !cmp.Equal(got, p) {
 		t.Errorf("get = %v, list = %v", got, p)
 	}
+	if raw, ok := srv.Thread(id, pid); !ok || compactJSON(t, jsonObj(t, raw)) != compactJSON(t, p) {
+		t.Errorf("Thread = %s, %v; GET = %v", raw, ok, p)
+	}
+	if _, ok := srv.Thread(id, "sthr_01missing"); ok {
+		t.Errorf("Thread found an unknown thread")
+	}
+	if _, ok := srv.Thread("sesn_01missing", pid); ok {
+		t.Errorf("Thread found a thread of an unknown session")
+	}
 
 	// A turn later: the primary thread has the session's status, stats and
 	// usage, and its history is the session's log.
@@ -121,6 +130,12 @@ func TestPrimaryThread(t *testing.T) {
 	if p["status"] != "terminated" || p["archived_at"] != nil {
 		t.Errorf("after the session's archive: status %v, archived_at %v", p["status"], p["archived_at"])
 	}
+}
+
+// jsonObj decodes a JSON object, keeping numbers exact.
+func jsonObj(t *testing.T, raw []byte) map[string]any {
+	t.Helper()
+	return response{status: 200, body: raw}.obj(t)
 }
 
 // threadEventsPage reads one page of a thread's history.
