@@ -238,3 +238,40 @@ func TestThreadStreamCloseOnTerminate(t *testing.T) {
 		t.Errorf("child stream at termination (-want +got):\n%s", diff)
 	}
 }
+
+// TestThreadStreamDelegate: with the default script, a child's stream
+// opened after its first task carries its next turn when the coordinator
+// delegates to the same agent again, and nothing of other threads.
+func TestThreadStreamDelegate(t *testing.T) {
+	srv := newTestServer(t)
+	id := newSessionID(t, srv, nil)
+	sendOK(t, srv, id, msgEvent("delegate: researcher first\ndelegate: tester run: make"))
+	waitIdle(t, srv, id)
+	kids := childIDs(t, srv, id)
+	researcher := openStream(t, srv, threadStreamPath(id, kids[0]))
+	tester := openStream(t, srv, threadStreamPath(id, kids[1]))
+	pos := len(threadLogEvents(t, srv, id, kids[0]))
+	sendOK(t, srv, id, msgEvent("delegate: researcher second"))
+	waitIdle(t, srv, id)
+	got := researcher.until(t, func(m map[string]any) bool {
+		return m["type"] == "agent.thread_message_sent" && m["to_session_thread_id"] != kids[0]
+	})
+	raws, _ := srv.ThreadEvents(id, kids[0])
+	var want []string
+	for _, r := range raws[pos:] {
+		want = append(want, string(r))
+	}
+	if diff := cmp.Diff(want, frameData(got)); diff != "" {
+		t.Errorf("researcher stream vs its history (-history +stream):\n%s", diff)
+	}
+	if len(got) != 8 || got[1].event != "agent.thread_message_received" || textOf(got[1].obj(t)) != "second" {
+		t.Errorf("researcher stream: %v", frameData(got))
+	}
+	// The tester's thread did nothing: its stream stays silent (no
+	// heartbeats at the default 15 s interval within the test).
+	select {
+	case f, ok := <-tester.frames:
+		t.Errorf("tester stream got %+v (open %v)", f, ok)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
