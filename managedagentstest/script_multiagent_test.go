@@ -602,3 +602,34 @@ func TestParseDelegate(t *testing.T) {
 		t.Errorf("plan = %+v", p)
 	}
 }
+
+// TestThreadActiveSeconds: session.stats.active_seconds sums the running
+// time of every thread, usage.active_seconds counts overlapping threads
+// once (the session's own running time, the primary thread's).
+func TestThreadActiveSeconds(t *testing.T) {
+	srv := newTestServer(t, WithClock(stepClock(t0, time.Second)))
+	id := newSessionID(t, srv, nil)
+	sendOK(t, srv, id, msgEvent("delegate: researcher x"))
+	waitIdle(t, srv, id)
+	s := do(t, srv, "GET", "/v1/sessions/"+id, nil).ok(t)
+	child := do(t, srv, "GET", threadPath(id, childIDs(t, srv, id)[0]), nil).ok(t)
+	primary := do(t, srv, "GET", threadPath(id, primaryID(t, srv, id)), nil).ok(t)
+	num := func(v any) float64 {
+		f, err := v.(json.Number).Float64()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	wall := num(dig(s, "usage", "active_seconds"))
+	kid := num(dig(child, "stats", "active_seconds"))
+	if kid <= 0 || kid >= wall || num(dig(child, "usage", "active_seconds")) != kid {
+		t.Errorf("child active %v (usage %v), session wall time %v", kid, dig(child, "usage", "active_seconds"), wall)
+	}
+	if got := num(dig(s, "stats", "active_seconds")); got != wall+kid {
+		t.Errorf("stats.active_seconds = %v, want %v + %v", got, wall, kid)
+	}
+	if num(dig(primary, "stats", "active_seconds")) != wall {
+		t.Errorf("primary active %v, want the session's wall time %v", dig(primary, "stats", "active_seconds"), wall)
+	}
+}

@@ -119,7 +119,7 @@ func (s *session) render(now time.Time) json.RawMessage {
 		Resources:          nonNil(s.resources),
 		VaultIDs:           nonNil(s.vaultIDs),
 		OutcomeEvaluations: nonNil(s.outcomeEvals),
-		Stats:              stats{ActiveSeconds: s.activeSeconds, DurationSeconds: math.Round(duration*1000) / 1000},
+		Stats:              stats{ActiveSeconds: s.threadActiveSeconds(now), DurationSeconds: math.Round(duration*1000) / 1000},
 		Usage:              s.usage,
 		Budget:             s.budget,
 		CreatedAt:          timestamp(s.createdAt),

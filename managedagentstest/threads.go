@@ -384,6 +384,24 @@ func (f *Fake) renderThread(s *session, th *thread, now time.Time) json.RawMessa
 	return mustMarshal(v)
 }
 
+// threadActiveSeconds is session.stats.active_seconds: the running time of
+// every thread, summed (the primary thread's is the session's own running
+// time, which usage.active_seconds reports, overlapping threads counted
+// once). The caller holds f.mu.
+func (s *session) threadActiveSeconds(now time.Time) float64 {
+	total := s.activeSeconds
+	for _, th := range s.threads {
+		if th.isPrimary() {
+			continue
+		}
+		total += th.activeSeconds
+		if !th.activeMark.IsZero() {
+			total += max(now.Sub(th.activeMark).Seconds(), 0)
+		}
+	}
+	return roundMillis(total)
+}
+
 func roundMillis(sec float64) float64 { return math.Round(sec*1000) / 1000 }
 
 func errThreadNotFound(id string) *apiError {
