@@ -107,11 +107,12 @@ func TestOursCreateOfficialReads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("our Create: %v", err)
 	}
-	// Our client's body must be one the official SDK could have sent.
+	// Our client's body must be one the official SDK could have sent. (The
+	// fake records repository tokens as "REDACTED".)
 	wantJSON(t, e, `{"agent": {"type": "agent", "id": "`+agentID+`", "version": 1},
 		"environment_id": "`+managedagentstest.DefaultEnvironmentID+`", "title": "made by managedagents-go",
 		"metadata": {"team": "release", "ticket": "REL-208"},
-		"resources": [{"type": "github_repository", "url": "`+repoURL+`", "authorization_token": "`+repoToken+`"},
+		"resources": [{"type": "github_repository", "url": "`+repoURL+`", "authorization_token": "REDACTED"},
 		              {"type": "file", "file_id": "`+fileID+`"},
 		              {"type": "memory_store", "memory_store_id": "`+storeID+`"}],
 		"vault_ids": ["`+vaultID+`"],

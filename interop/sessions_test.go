@@ -152,7 +152,7 @@ const fullBody = `{
   "title": "Release 4.2 preparation",
   "metadata": {"team": "release", "ticket": "REL-208"},
   "resources": [
-    {"type": "github_repository", "url": "` + repoURL + `", "authorization_token": "` + repoToken + `",
+    {"type": "github_repository", "url": "` + repoURL + `", "authorization_token": "REDACTED",
      "mount_path": "/mnt/repos/invoice-service", "checkout": {"type": "branch", "name": "main"}},
     {"type": "file", "file_id": "` + fileID + `", "mount_path": "/mnt/session/uploads/release-checklist.md"},
     {"type": "memory_store", "memory_store_id": "` + storeID + `", "access": "read_only",

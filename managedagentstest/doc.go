@@ -42,6 +42,7 @@
 //	fail-exhausted: [error type]         session.error exhausted; idle retries_exhausted
 //	refuse: [explanation]                idle refusal with stop_details
 //	terminate: [error type]              session.error terminal; session terminated
+//	delegate: <agent name> <task>        a child thread does the task and replies (multi-agent)
 //
 // See [DefaultScript] for the exact sequences. Replace the agent with
 // [WithScript], slow it down with [WithStepDelay], wait for a session to
@@ -63,6 +64,22 @@
 // or stalled ([Fake.StallStreamsAfter]), and counted ([Fake.OpenStreams],
 // [Fake.StreamsOpened]).
 //
-// Where the API's documentation leaves the real behaviour open, the fake
-// makes one documented choice; the comments at each such place say which.
+// # Threads and resources
+//
+// Every session has a primary thread from creation; its history and stream
+// are the session's. Scripts spawn child threads with [Turn.Delegate] and
+// play their turns through [ChildThread]; each child has a history and a
+// stream of its own (GET /v1/sessions/{id}/threads/{thread_id}/events and
+// …/stream), while the session's log carries the threads' lifecycle events,
+// the messages of the primary thread and the children's tool uses. The
+// session's status aggregates its threads, and at most 25 run at once.
+// Inspect them with [Fake.ThreadIDs] and [Fake.ThreadEvents].
+//
+// The resource endpoints list, add (files only), get, update (a
+// repository's authorization_token) and delete the session's resources,
+// the same list the session object shows. Recorded requests
+// ([Fake.Requests]) show every authorization_token as "REDACTED".
+//
+// Where the API's documentation leaves the real behaviour open, the fake makes one
+// documented choice; the comments at each such place say which.
 package managedagentstest

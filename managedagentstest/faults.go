@@ -171,7 +171,8 @@ type RecordedRequest struct {
 	// bearer credential), so tests can see which form was sent but never the
 	// secret.
 	Header http.Header
-	// Body is a copy of the request body; empty when there was none.
+	// Body is the request body as sent, except that the value of every
+	// authorization_token member (a repository token) reads "REDACTED".
 	Body []byte
 }
 
@@ -193,7 +194,7 @@ func (f *Fake) record(r *http.Request, body []byte, reqID string) {
 		Path:      r.URL.Path,
 		Query:     r.URL.Query(),
 		Header:    h,
-		Body:      slices.Clone(body),
+		Body:      slices.Clone(redactBody(body)),
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

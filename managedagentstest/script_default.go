@@ -63,6 +63,9 @@ import (
 //	    A terminal error: session.error (default unknown_error) with
 //	    retry_status terminal, then session.status_terminated; the session
 //	    accepts no more events.
+//	delegate: <agent name> <task>
+//	    The coordinator hands the task to a child thread running that agent
+//	    (a name with spaces goes in double quotes). See below.
 //
 // All run: and call: lines of a message are tool uses of one model request;
 // the requires_action idle lists every use that waits, and answering only
@@ -73,6 +76,28 @@ import (
 // then "Echo: <the other lines>" when there are any. The first of
 // fail-exhausted:, refuse: and terminate: ends the turn, after any fail:
 // lines, and the tool lines are then ignored.
+//
+// A message with delegate: lines is a coordinator turn (its run: and call:
+// lines are ignored). Its first model request (span.model_request_start,
+// agent.thinking, span.model_request_end) hands out every task, each with
+// [Turn.Delegate]: session.thread_created (unless an idle thread of that
+// agent is reused), session.thread_status_running, agent.thread_message_sent
+// on the primary thread and agent.thread_message_received on the child. All
+// delegated threads run at once, so at most 24 tasks of a message get a
+// thread; the reply reports the others as refused. Then each child plays its
+// turn in its own history (span.model_request_start, agent.thinking,
+// agent.message "Done: <task>", span.model_request_end) and replies
+// ([ChildThread.Finish]: session.thread_status_idle, the child's
+// agent.thread_message_sent and the primary thread's
+// agent.thread_message_received). A task "run: <command>" makes the child
+// call bash first when its agent allows it without asking (agent.tool_use,
+// cross-posted to the session with session_thread_id, and agent.tool_result
+// in a first model request; the reply is then "Tool bash returned: ran:
+// <command>"); a child whose bash asks or is disabled says so instead. A
+// second model request of the coordinator replies with a line "<agent
+// name> replied: <reply>" per task, then the echo of the other lines,
+// followed by session.usage and the idle. Child tokens follow the rules
+// below, counting the task as the user's text.
 //
 // Token counts: the first model request has input_tokens 50 + the length in
 // characters of the user's text (and of an accompanying system.message),
@@ -95,6 +120,10 @@ func DefaultScript(ctx context.Context, t *Turn) error {
 		return r.err
 	}
 	if r.err != nil {
+		return r.err
+	}
+	if len(p.delegates) > 0 {
+		r.coordinate(p, input)
 		return r.err
 	}
 
@@ -177,6 +206,8 @@ type plan struct {
 	fails []string    // fail: error types, in order
 	end   *directive  // the first fail-exhausted:, refuse: or terminate:
 	tools []directive // run: and call:, in order
+	// delegates are the delegate: lines, in order (see script_multiagent.go).
+	delegates []directive
 }
 
 type directive struct{ name, arg string }
@@ -196,6 +227,8 @@ func parseDirectives(text string) plan {
 			p.tools = append(p.tools, d)
 		case "fail":
 			p.fails = append(p.fails, d.arg)
+		case "delegate":
+			p.delegates = append(p.delegates, d)
 		default:
 			if p.end == nil {
 				p.end = &d
@@ -215,6 +248,9 @@ func parseDirective(line string) (directive, bool) {
 	switch name {
 	case "run", "call":
 		return d, d.arg != ""
+	case "delegate":
+		_, _, ok := parseDelegate(d.arg)
+		return d, ok
 	case "fail", "fail-exhausted":
 		if d.arg == "" {
 			d.arg = "model_overloaded_error"

@@ -45,6 +45,9 @@ type session struct {
 	events []event
 	// work is the scripted agent's state for the session (see worker.go).
 	work *sessionWork
+	// threads are the primary thread, then the child threads in spawn
+	// order (see threads.go).
+	threads []*thread
 }
 
 // usage is a session's cumulative SessionUsage. list_cost and
@@ -116,7 +119,7 @@ func (s *session) render(now time.Time) json.RawMessage {
 		Resources:          nonNil(s.resources),
 		VaultIDs:           nonNil(s.vaultIDs),
 		OutcomeEvaluations: nonNil(s.outcomeEvals),
-		Stats:              stats{ActiveSeconds: s.activeSeconds, DurationSeconds: math.Round(duration*1000) / 1000},
+		Stats:              stats{ActiveSeconds: s.threadActiveSeconds(now), DurationSeconds: math.Round(duration*1000) / 1000},
 		Usage:              s.usage,
 		Budget:             s.budget,
 		CreatedAt:          timestamp(s.createdAt),
@@ -157,6 +160,7 @@ func (f *Fake) setStatus(s *session, status string, now time.Time) {
 	if s.status == status {
 		return
 	}
+	f.threadsBeforeStatus(s, status, now)
 	old := s.status
 	s.status = status
 	s.updatedAt = now
@@ -164,6 +168,7 @@ func (f *Fake) setStatus(s *session, status string, now time.Time) {
 		s.endedAt = &now
 	}
 	f.statusChanged(s, old, now)
+	f.threadsAfterStatus(s, now)
 }
 
 // Session returns the current JSON of a session, as GET would return it,

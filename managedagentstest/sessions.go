@@ -78,6 +78,7 @@ func (f *Fake) createSession(r *http.Request) (any, error) {
 		updatedAt:         now,
 	}
 	f.sessions[s.id] = s
+	f.addPrimaryThread(s)
 	// Mounted files are session-scoped copies; make them known like any
 	// other file.
 	for _, res := range resources {

@@ -121,6 +121,17 @@ type streamPlan struct {
 // streamEvents serves both stream paths. Latency, injected failures,
 // credentials and headers were handled by serve, like for every endpoint.
 func (f *Fake) streamEvents(w http.ResponseWriter, r *http.Request) {
+	f.serveStream(w, r, func(s *session) (func() []event, *apiError) {
+		return func() []event { return s.events }, nil
+	})
+}
+
+// serveStream serves a stream of the session named by the request path.
+// follow picks, under f.mu, the log the stream publishes (it is called
+// again under f.mu whenever the log may have grown), or says why there is
+// none; the session streams follow the session's log, the thread streams a
+// thread's history.
+func (f *Fake) serveStream(w http.ResponseWriter, r *http.Request, follow func(*session) (func() []event, *apiError)) {
 	id := r.PathValue("session_id")
 	deltas, aerr := parseEventDeltas(r.URL.Query())
 	if aerr != nil {
@@ -135,7 +146,13 @@ func (f *Fake) streamEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, requestID(r), errSessionNotFound(id))
 		return
 	}
-	pos, _ := f.watch(s)
+	logOf, aerr := follow(s)
+	if aerr != nil {
+		f.mu.Unlock()
+		writeError(w, requestID(r), aerr)
+		return
+	}
+	pos := len(logOf())
 	done := f.rootCtx() // cancelled by Close
 	plan := f.streams.accept()
 	f.mu.Unlock()
@@ -191,10 +208,12 @@ func (f *Fake) streamEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	for {
 		f.mu.Lock()
-		n, changed := f.watch(s)
+		_, changed := f.watch(s)
 		// Log entries are never modified once appended and appends never
 		// touch indexes below n, so the batch can be read without the lock.
-		batch := s.events[pos:n]
+		log := logOf()
+		n := len(log)
+		batch := log[pos:n]
 		deleted := f.workOf(s).dead
 		f.mu.Unlock()
 		pos = n
@@ -390,8 +409,9 @@ func (sw *sseWriter) flush() error {
 
 // streamDeleted is the stream side of sessionDeleted: it appends the
 // session's final session.deleted event, which every open stream of the
-// session writes as its last frame before it ends. The event is the same
-// for all of them. The caller holds f.mu.
+// session writes as its last frame before it ends; it goes into every child
+// thread's log too, for the thread streams. The event is the same for all of
+// them. The caller holds f.mu.
 func (f *Fake) streamDeleted(s *session) {
-	f.appendEvent(s, "session.deleted", f.now())
+	f.crossPost(s, f.appendEvent(s, "session.deleted", f.now()))
 }

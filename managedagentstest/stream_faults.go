@@ -78,8 +78,8 @@ func (f *Fake) StallStreamsAfter(n int) {
 	f.streams.stallAfter = max(n, 0)
 }
 
-// OpenStreams returns how many stream handlers are active now (on both
-// stream paths). A stream counts from the moment it is accepted until its
+// OpenStreams returns how many stream handlers are active now (session and
+// thread streams alike). A stream counts from the moment it is accepted until its
 // handler returns, which happens shortly after its client goes away.
 func (f *Fake) OpenStreams() int {
 	f.mu.Lock()
