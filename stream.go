@@ -601,6 +601,10 @@ func (st *Stream) historyPage(params EventListParams) (*EventPage, error) {
 // cut off, empty or not JSON) leaves the gap unfilled: the stream then
 // reconnects and reads it again. A terminal event in the history ends the
 // stream even if it was delivered before.
+//
+// A page holding one event that does not decode fails as a whole, so such
+// a page is read again after every reconnect until it decodes; yielding
+// that one event as a *DecodeError and reading on is still to be done.
 func (st *Stream) fillFromHistory(yield func(Event, error) bool) outcome {
 	params := EventListParams{Order: OrderAsc, CreatedAtOrAfter: st.seen.resumeFrom()}
 	for {
