@@ -2,6 +2,7 @@ package managedagents
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"net/http"
 	"net/url"
@@ -98,6 +99,17 @@ type EventPage struct {
 // API: GET /v1/sessions/{session_id}/events
 // https://platform.claude.com/docs/en/api/beta/sessions/events/list
 func (s *EventsService) List(ctx context.Context, sessionID string, params EventListParams) (*EventPage, error) {
+	page, err := s.list(ctx, sessionID, params)
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// list is List, except that a page of which some events did not decode
+// comes back with the others, beside the error (see partialPage): a
+// resuming stream delivers them and reports the rest inline.
+func (s *EventsService) list(ctx context.Context, sessionID string, params EventListParams) (*EventPage, error) {
 	id, err := escapeID("session ID", sessionID)
 	if err != nil {
 		return nil, err
@@ -109,9 +121,20 @@ func (s *EventsService) List(ctx context.Context, sessionID string, params Event
 	var out EventPage
 	r := request{method: http.MethodGet, path: "/v1/sessions/" + id + "/events", query: q, idempotent: true, what: "event list"}
 	if err := s.client.do(ctx, r, &out); err != nil {
-		return nil, err
+		return partialPage(&out, err)
 	}
 	return &out, nil
+}
+
+// partialPage returns, for a page whose only fault is events that did not
+// decode, the page with the events that did and the *DecodeError of the
+// first that did not; for any other failure, no page.
+func partialPage(p *EventPage, err error) (*EventPage, error) {
+	var de *DecodeError
+	if p.Data != nil && errors.As(err, &de) {
+		return p, err // the data array parsed; some elements did not
+	}
+	return nil, err
 }
 
 // All iterates over a session's whole history matching params, fetching

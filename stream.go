@@ -240,7 +240,7 @@ func (s *EventsService) Stream(ctx context.Context, sessionID string, params Str
 // read fails, the first fill happens when the loop starts instead.
 func (st *Stream) prefill() {
 	page, err := st.historyPage(EventListParams{Order: OrderAsc, CreatedAtOrAfter: st.seen.resumeFrom()})
-	if err != nil || page.NextPage != "" {
+	if err != nil || page.NextPage != "" { // a page with an undecodable event too: the loop reports it
 		st.events.client.logDebug("managedagents: the first history read is left to the stream loop", "session", st.sessionID, "error", err)
 		return
 	}
@@ -251,15 +251,27 @@ func (st *Stream) prefill() {
 // and the history before it as not to be replayed.
 func (st *Stream) markStart() error {
 	page, err := st.historyPage(EventListParams{Order: OrderDesc, Limit: 1})
-	if err != nil {
+	var newest Event
+	var de *DecodeError
+	switch {
+	case err == nil && len(page.Data) > 0:
+		newest = page.Data[0]
+	case err == nil:
+		return nil // an empty history: everything is new
+	case page != nil && errors.As(err, &de):
+		// The newest event does not decode; its envelope still says
+		// where "now" is.
+		u, uerr := decodeUnknownEvent(de.Raw)
+		if uerr != nil {
+			return err
+		}
+		newest = u
+	default:
 		return err
 	}
-	if len(page.Data) > 0 {
-		ev := page.Data[0]
-		st.seen.check(ev, true)
-		if at, ok := ev.EventProcessedAt(); ok {
-			st.seen.floor = at
-		}
+	st.seen.check(newest, true)
+	if at, ok := newest.EventProcessedAt(); ok {
+		st.seen.floor = at
 	}
 	return nil
 }
@@ -588,7 +600,7 @@ func (st *Stream) historyPage(params EventListParams) (*EventPage, error) {
 	defer cancel()
 	var page *EventPage
 	var err error
-	onOwnStack(func() { page, err = st.events.List(ctx, st.sessionID, params) })
+	onOwnStack(func() { page, err = st.events.list(ctx, st.sessionID, params) })
 	if err != nil && st.ctx.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		err = fmt.Errorf("managedagents: reading the history: no page within %v: %w", st.params.HistoryTimeout, err)
 	}
@@ -602,13 +614,21 @@ func (st *Stream) historyPage(params EventListParams) (*EventPage, error) {
 // reconnects and reads it again. A terminal event in the history ends the
 // stream even if it was delivered before.
 //
-// A page holding one event that does not decode fails as a whole, so such
-// a page is read again after every reconnect until it decodes; yielding
-// that one event as a *DecodeError and reading on is still to be done.
+// Events of a page that do not decode are reported inline, as a
+// *DecodeError after the page's other events, and the read goes on; a
+// later reconnect that reads the page again reports them again.
 func (st *Stream) fillFromHistory(yield func(Event, error) bool) outcome {
 	params := EventListParams{Order: OrderAsc, CreatedAtOrAfter: st.seen.resumeFrom()}
 	for {
 		page, err := st.historyPage(params)
+		var undecoded error // events of the page that did not decode
+		var de *DecodeError
+		if err != nil && page != nil && errors.As(err, &de) {
+			undecoded, err = err, nil
+			if u, uerr := decodeUnknownEvent(de.Raw); uerr == nil && st.seen.has(u.ID) {
+				undecoded = nil // the start marker's event, or reported before
+			}
+		}
 		if err == nil && page.NextPage != "" && page.NextPage == params.Page {
 			err = fmt.Errorf("managedagents: reading the history: the server returned cursor %q again", page.NextPage)
 		}
@@ -628,6 +648,9 @@ func (st *Stream) fillFromHistory(yield func(Event, error) bool) outcome {
 			if !st.deliver(ev, yield, false) || endsStream(ev) {
 				return stopStream
 			}
+		}
+		if undecoded != nil && !yield(nil, undecoded) {
+			return stopStream
 		}
 		if page.NextPage == "" {
 			return goOn

@@ -179,3 +179,64 @@ func TestStreamDropsStalePreviews(t *testing.T) {
 		t.Errorf("yielded (-want +got):\n%s", diff)
 	}
 }
+
+// TestStreamHistoryEventThatDoesNotDecode: an event of a history page that
+// does not decode is reported inline and the read goes on, for the fill
+// and for the start marker.
+func TestStreamHistoryEventThatDoesNotDecode(t *testing.T) {
+	run := func(n int) string { return ev(EventSessionStatusRunning, n, true) }
+	broken := func(n int) string {
+		return fmt.Sprintf(`{"type":"session.status_running","id":"sevt_%d","processed_at":12}`, n)
+	}
+	brokenMessage := func(n int) string {
+		return fmt.Sprintf(`{"type":"agent.message","id":"sevt_%d","content":5,"processed_at":"2026-11-26T10:00:%02dZ"}`, n, n)
+	}
+	tests := []struct {
+		name  string
+		steps []step
+		want  []string
+	}{
+		{
+			name: "in a fill",
+			steps: []step{
+				pageStep(), framesStep(run(1)), pageStep(),
+				framesStep(), pageStep(run(1), broken(2), run(3)),
+			},
+			// The page's other events first, then the one that failed.
+			want: []string{"session.status_running sevt_1", "session.status_running sevt_3", "decode error session.status_running"},
+		},
+		{
+			name: "as the newest event at open",
+			steps: []step{
+				pageStep(brokenMessage(9)),          // the start marker: its envelope still reads
+				framesStep(run(10)),                 // the connection
+				pageStep(brokenMessage(9), run(10)), // the gap, left to the loop for its broken event
+				pageStep(brokenMessage(9), run(10)), // the loop's fill: 9 is the marker, not reported
+			},
+			want: []string{"session.status_running sevt_10"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkLeaks(t)
+			srv := newScriptServer(t, tt.steps...)
+			c := newTestClient(t, srv.URL)
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			defer cancel()
+			st, err := c.Events.Stream(ctx, testSession, StreamParams{ReconnectMin: time.Millisecond, ReconnectMax: 2 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for e, err := range st.Events() {
+				got = append(got, describe(e, err))
+				if len(got) == len(tt.want) {
+					break
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("yielded (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
