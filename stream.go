@@ -615,18 +615,25 @@ func (st *Stream) historyPage(params EventListParams) (*EventPage, error) {
 // stream even if it was delivered before.
 //
 // Events of a page that do not decode are reported inline, as a
-// *DecodeError after the page's other events, and the read goes on; a
-// later reconnect that reads the page again reports them again.
+// *DecodeError after the page's other events, once (by the ID in their
+// envelope, when it reads), and the read goes on.
 func (st *Stream) fillFromHistory(yield func(Event, error) bool) outcome {
 	params := EventListParams{Order: OrderAsc, CreatedAtOrAfter: st.seen.resumeFrom()}
 	for {
 		page, err := st.historyPage(params)
-		var undecoded error // events of the page that did not decode
+		// undecoded holds the error of the page's events that did not
+		// decode, and the envelope of the first of them, by which it is
+		// reported once.
+		var undecoded error
+		var envelope *UnknownEvent
 		var de *DecodeError
 		if err != nil && page != nil && errors.As(err, &de) {
 			undecoded, err = err, nil
-			if u, uerr := decodeUnknownEvent(de.Raw); uerr == nil && st.seen.has(u.ID) {
-				undecoded = nil // the start marker's event, or reported before
+			if u, uerr := decodeUnknownEvent(de.Raw); uerr == nil && u.ID != "" {
+				envelope = u
+				if st.seen.has(u.ID) {
+					undecoded = nil // the start marker's event, or reported already
+				}
 			}
 		}
 		if err == nil && page.NextPage != "" && page.NextPage == params.Page {
@@ -649,8 +656,13 @@ func (st *Stream) fillFromHistory(yield func(Event, error) bool) outcome {
 				return stopStream
 			}
 		}
-		if undecoded != nil && !yield(nil, undecoded) {
-			return stopStream
+		if undecoded != nil {
+			if envelope != nil {
+				st.seen.check(envelope, false)
+			}
+			if !yield(nil, undecoded) {
+				return stopStream
+			}
 		}
 		if page.NextPage == "" {
 			return goOn
