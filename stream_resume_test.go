@@ -206,6 +206,16 @@ func TestStreamHistoryEventThatDoesNotDecode(t *testing.T) {
 			want: []string{"session.status_running sevt_1", "session.status_running sevt_3", "decode error session.status_running"},
 		},
 		{
+			name: "reported once across reconnects",
+			steps: []step{
+				pageStep(), framesStep(run(1)), pageStep(),
+				framesStep(), pageStep(run(1), broken(2), run(3)),
+				framesStep(), pageStep(run(1), broken(2), run(3), run(4)),
+			},
+			want: []string{"session.status_running sevt_1", "session.status_running sevt_3", "decode error session.status_running",
+				"session.status_running sevt_4"},
+		},
+		{
 			name: "as the newest event at open",
 			steps: []step{
 				pageStep(brokenMessage(9)),          // the start marker: its envelope still reads
