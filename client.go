@@ -45,6 +45,9 @@ type Client struct {
 	Sessions *SessionsService
 	// Events sends events to sessions and reads their history.
 	Events *EventsService
+	// Threads reads the threads of multi-agent sessions and their
+	// histories, and archives threads.
+	Threads *ThreadsService
 
 	baseURL string
 	// cred is the API key, or the auth token when bearer is set. Its type
@@ -124,6 +127,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.streamRC = c.newRetryClient(&streamHTTP, cfg)
 	c.Sessions = &SessionsService{client: c}
 	c.Events = &EventsService{client: c}
+	c.Threads = &ThreadsService{client: c}
 	return c, nil
 }
 
