@@ -48,6 +48,9 @@ type Client struct {
 	// Threads reads the threads of multi-agent sessions and their
 	// histories, and archives threads.
 	Threads *ThreadsService
+	// Resources lists, adds, reads, updates and removes what is mounted
+	// into sessions.
+	Resources *ResourcesService
 
 	baseURL string
 	// cred is the API key, or the auth token when bearer is set. Its type
@@ -128,6 +131,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.Sessions = &SessionsService{client: c}
 	c.Events = &EventsService{client: c}
 	c.Threads = &ThreadsService{client: c}
+	c.Resources = &ResourcesService{client: c}
 	return c, nil
 }
 
