@@ -45,6 +45,12 @@ type Client struct {
 	Sessions *SessionsService
 	// Events sends events to sessions and reads their history.
 	Events *EventsService
+	// Threads reads the threads of multi-agent sessions and their
+	// histories, and archives threads.
+	Threads *ThreadsService
+	// Resources lists, adds, reads, updates and removes what is mounted
+	// into sessions.
+	Resources *ResourcesService
 
 	baseURL string
 	// cred is the API key, or the auth token when bearer is set. Its type
@@ -124,6 +130,8 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.streamRC = c.newRetryClient(&streamHTTP, cfg)
 	c.Sessions = &SessionsService{client: c}
 	c.Events = &EventsService{client: c}
+	c.Threads = &ThreadsService{client: c}
+	c.Resources = &ResourcesService{client: c}
 	return c, nil
 }
 

@@ -1,6 +1,7 @@
 package managedagents
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -57,3 +58,40 @@ func (c credential) Format(f fmt.State, verb rune) {
 
 // LogValue makes slog print String.
 func (c credential) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// Secret is a string that never shows: its String, GoString, Format and
+// LogValue methods print "[redacted]" ("" when empty), and it even encodes
+// to JSON as "[redacted]", so that params logged whole or marshalled by a
+// logger cannot leak it. The client sends the real value. Convert a
+// string with Secret(s).
+type Secret string
+
+// reveal returns the secret for a request body.
+func (s Secret) reveal() string { return string(s) }
+
+// String returns "[redacted]", or "" for the empty secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// GoString is String, quoted, for the %#v verb.
+func (s Secret) GoString() string { return strconv.Quote(s.String()) }
+
+// Format prints String for every verb (GoString for %#v), so that no verb
+// falls back to printing the value.
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') || verb == 'q' {
+		io.WriteString(f, s.GoString())
+		return
+	}
+	io.WriteString(f, s.String())
+}
+
+// LogValue makes slog print String.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalJSON encodes String, never the value.
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }

@@ -1,6 +1,7 @@
 // Package managedagents is a client for the Claude Managed Agents Sessions
 // API (beta managed-agents-2026-04-01): create, list, read, update, archive
-// and delete sessions.
+// and delete sessions; send and read their events; read the threads of
+// multi-agent sessions; and manage what is mounted into them.
 //
 // # Getting started
 //
@@ -28,12 +29,13 @@
 // Failed requests are retried twice by default (WithMaxRetries), waiting for
 // the server's retry-after-ms or retry-after hint (capped at a minute) or
 // else 0.5 s doubling to 8 s with jitter; x-should-retry is obeyed.
-// Idempotent calls (reads, update, archive, delete) retry on connection
+// Idempotent calls (reads, updates, archives, deletes) retry on connection
 // errors, 408, 429 and 5xx. A 409 is a state conflict and is never retried.
 //
-// Creating a session and sending events are not idempotent: the API has no
-// idempotency key, so a repeated create can make two sessions and a
-// repeated send can queue a message twice. They are retried only when the
+// Creating a session, sending events and adding a resource are not
+// idempotent: the API has no idempotency key, so a repeated create can make
+// two sessions, a repeated send can queue a message twice and a repeated
+// add can mount a file twice. They are retried only when the
 // server certainly did not act: 429 (other than a spend limit), 529, a 503
 // whose body is the API's error envelope of type overloaded_error or with
 // "unavailable" in its type or error_code (but not change_outcome_unknown),
@@ -76,6 +78,8 @@
 //   - sessions.go, events.go: the Sessions and Events services and their
 //     types; agent.go, field.go the agent references and three-state
 //     fields of session params.
+//   - threads.go: the Threads service, SessionThread and its agent union;
+//     resources.go: the Resources service and the Resource union.
 //   - catalog.go: the event catalog, declared once; catalog_gen.go what
 //     go generate derives from it.
 //   - event.go, event_types.go, event_params.go, content.go, unions.go:

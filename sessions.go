@@ -132,62 +132,6 @@ type SessionAgent struct {
 	Multiagent *MultiagentConfig `json:"multiagent"`
 }
 
-// Resource types: the Type of a Resource and of a ResourceParam.
-const (
-	// ResourceGitHubRepository is a GitHub repository, cloned into the
-	// sandbox.
-	ResourceGitHubRepository = "github_repository"
-	// ResourceFile is a file uploaded with the Files API.
-	ResourceFile = "file"
-	// ResourceMemoryStore is a memory store. It can only be attached when
-	// the session is created, at most 8 per session, and has no ID.
-	ResourceMemoryStore = "memory_store"
-)
-
-// Resource is something mounted into the session's sandbox: a GitHub
-// repository, a file or a memory store. Which fields are set depends on Type
-// (an open set). Memory stores have no ID. Null strings decode as "".
-type Resource struct {
-	// Type is one of the Resource constants, or a newer type.
-	Type string `json:"type"`
-	// ID is the resource's "sesrsc_…" ID; empty for a memory store.
-	ID string `json:"id,omitempty"`
-	// MountPath is where it is mounted.
-	MountPath string `json:"mount_path,omitempty"`
-	// URL is a github_repository's URL.
-	URL string `json:"url,omitempty"`
-	// Checkout is the branch or commit of a github_repository; nil when the
-	// API gives none. The authorization token is never returned.
-	Checkout *Checkout `json:"checkout,omitempty"`
-	// FileID is the session-scoped copy of a file resource.
-	FileID string `json:"file_id,omitempty"`
-	// MemoryStoreID is a memory_store's "memstore_…" ID.
-	MemoryStoreID string `json:"memory_store_id,omitempty"`
-	// Access is a memory_store's access, "read_write" or "read_only".
-	Access string `json:"access,omitempty"`
-	// Name is a memory_store's name.
-	Name string `json:"name,omitempty"`
-	// Description is a memory_store's description.
-	Description string `json:"description,omitempty"`
-	// Instructions are a memory_store's instructions to the agent.
-	Instructions string `json:"instructions,omitempty"`
-	// CreatedAt is when the resource was mounted; zero for a memory store.
-	CreatedAt time.Time `json:"created_at,omitzero"`
-	// UpdatedAt is when the resource last changed; zero for a memory
-	// store.
-	UpdatedAt time.Time `json:"updated_at,omitzero"`
-}
-
-// Checkout is the branch or commit of a mounted repository.
-type Checkout struct {
-	// Type is "branch" or "commit".
-	Type string `json:"type"`
-	// Name is the branch of a branch checkout.
-	Name string `json:"name,omitempty"`
-	// SHA is the commit of a commit checkout.
-	SHA string `json:"sha,omitempty"`
-}
-
 // Budget caps a session's list-price spend.
 type Budget struct {
 	// Type is "limit", the only known type; left empty it is sent as "limit".
