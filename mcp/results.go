@@ -52,7 +52,7 @@ func (e errorInfo) text() string {
 	var b strings.Builder
 	if e.OutcomeUnknown {
 		b.WriteString("Outcome unknown: the request may have been applied. Do not retry it blindly; " +
-			"first check whether it took effect (list the sessions, or the session's events). Cause: ")
+			"first check whether it took effect (list the sessions, the session's events or its resources). Cause: ")
 	}
 	b.WriteString(e.Type)
 	if e.ErrorCode != "" {
@@ -161,6 +161,56 @@ func eventsJSON(evs []managedagents.Event) []json.RawMessage {
 		out = append(out, eventJSON(ev))
 	}
 	return out
+}
+
+// threadJSON returns the thread as the API sent it.
+func threadJSON(t *managedagents.SessionThread) json.RawMessage {
+	if raw := t.RawJSON(); raw != nil {
+		return raw
+	}
+	raw, _ := json.Marshal(t)
+	return raw
+}
+
+// resourceJSON returns the resource: an unknown type as the API sent it, a
+// known one as the library decoded it (repository tokens are never sent
+// back, so none can appear).
+func resourceJSON(r *managedagents.Resource) json.RawMessage {
+	raw, _ := json.Marshal(r)
+	return raw
+}
+
+// threadLine summarises a thread on one line, like
+// "sthr_2 (idle) inline agent \"researcher\", child of sthr_1".
+func threadLine(t *managedagents.SessionThread) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s", t.ID, t.Status)
+	if t.ArchivedAt != nil {
+		b.WriteString(", archived")
+	}
+	fmt.Fprintf(&b, ") %s agent", t.Agent.Type)
+	if t.Agent.Name != "" {
+		fmt.Fprintf(&b, " %q", t.Agent.Name)
+	}
+	if t.ParentThreadID == nil {
+		b.WriteString(", primary")
+	} else {
+		fmt.Fprintf(&b, ", child of %s", *t.ParentThreadID)
+	}
+	return b.String()
+}
+
+// resourceLine summarises a resource on one line, like
+// "sesrsc_1 (file at /mnt/session/uploads/a.csv)".
+func resourceLine(r *managedagents.Resource) string {
+	id := r.ID
+	if id == "" {
+		id = r.MemoryStoreID
+	}
+	if r.MountPath != "" {
+		return fmt.Sprintf("%s (%s at %s)", id, r.Type, r.MountPath)
+	}
+	return fmt.Sprintf("%s (%s)", id, r.Type)
 }
 
 // sessionLine summarises a session on one line.

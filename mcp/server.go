@@ -24,6 +24,13 @@ const (
 	ToolSendSessionEvents = "anthropic-send-session-events"
 	ToolListSessionEvents = "anthropic-list-session-events"
 	ToolWaitForSession    = "anthropic-wait-for-session"
+
+	ToolListSessionThreads      = "anthropic-list-session-threads"
+	ToolGetSessionThread        = "anthropic-get-session-thread"
+	ToolListSessionThreadEvents = "anthropic-list-session-thread-events"
+	ToolListSessionResources    = "anthropic-list-session-resources"
+	ToolAddSessionResource      = "anthropic-add-session-resource"
+	ToolRemoveSessionResource   = "anthropic-remove-session-resource"
 )
 
 // DefaultServerName is the name the server reports in the MCP handshake.
@@ -46,15 +53,17 @@ type config struct {
 }
 
 // ReadOnly registers only the tools that change nothing: list and get
-// sessions, list session events, and a wait-for-session that cannot send
-// events (it only follows the session).
+// sessions, list session events, list and get threads and read their
+// events, list resources, and a wait-for-session that cannot send events
+// (it only follows the session). Adding and removing resources are left
+// out.
 func ReadOnly() Option {
 	return func(c *config) error { c.readOnly = true; return nil }
 }
 
 // NoDestructive leaves out the tools annotated destructive: delete, archive
-// and update (which can clear a title, metadata keys or a budget). Create,
-// send and wait remain.
+// and update (which can clear a title, metadata keys or a budget), and
+// remove-resource. Create, send, wait and add-resource remain.
 func NoDestructive() Option {
 	return func(c *config) error { c.noDestructive = true; return nil }
 }
@@ -215,6 +224,12 @@ func (a *adapter) tools() []toolSpec {
 		a.deleteSessionTool(),
 		a.sendEventsTool(),
 		a.listEventsTool(),
+		a.listThreadsTool(),
+		a.getThreadTool(),
+		a.listThreadEventsTool(),
+		a.listResourcesTool(),
+		a.addResourceTool(),
+		a.removeResourceTool(),
 	}
 	if a.cfg.readOnly {
 		all = append(all, a.followSessionTool())
@@ -241,6 +256,9 @@ func (a *adapter) instructions() string {
 		fmt.Fprintf(&b, "It is in read-only mode: you can list and read sessions (%s, %s), read their events (%s) "+
 			"and follow a session until its current turn ends (%s), but not change anything.\n\n",
 			a.name(ToolListSessions), a.name(ToolGetSession), a.name(ToolListSessionEvents), a.name(ToolWaitForSession))
+		fmt.Fprintf(&b, "In a multi-agent session, %s lists the primary thread and the child threads it spawned, %s reads one "+
+			"and %s reads a thread's own history; %s lists what is mounted into the sandbox.\n\n",
+			a.name(ToolListSessionThreads), a.name(ToolGetSessionThread), a.name(ToolListSessionThreadEvents), a.name(ToolListSessionResources))
 	} else {
 		fmt.Fprintf(&b, "Typical flow: %s (agent ID and environment ID), then %s with a user.message "+
 			"and wait for the reply, or %s then %s with the echoed event IDs. Read state with %s, %s and %s.",
@@ -252,10 +270,20 @@ func (a *adapter) instructions() string {
 				a.name(ToolUpdateSession), a.name(ToolArchiveSession), a.name(ToolDeleteSession))
 		}
 		b.WriteString("\n\n")
-		fmt.Fprintf(&b, "%s and %s are NOT idempotent: the API has no idempotency key. If one fails with an "+
+		fmt.Fprintf(&b, "In a multi-agent session, %s lists the primary thread and the child threads it spawned, %s reads one "+
+			"and %s reads a thread's own history. %s lists what is mounted into the sandbox and %s mounts an uploaded file",
+			a.name(ToolListSessionThreads), a.name(ToolGetSessionThread), a.name(ToolListSessionThreadEvents),
+			a.name(ToolListSessionResources), a.name(ToolAddSessionResource))
+		if !a.cfg.noDestructive {
+			fmt.Fprintf(&b, "; %s unmounts one", a.name(ToolRemoveSessionResource))
+		}
+		b.WriteString(".\n\n")
+		fmt.Fprintf(&b, "%s, %s and %s are NOT idempotent: the API has no idempotency key. If one fails with an "+
 			"\"outcome unknown\" error, the request may have been applied: do not retry it blindly. First look "+
-			"for the session (%s, newest first) or for the event in the history (%s), and retry only if it is absent.\n\n",
-			a.name(ToolCreateSession), a.name(ToolSendSessionEvents), a.name(ToolListSessions), a.name(ToolListSessionEvents))
+			"for the session (%s, newest first), the event in the history (%s) or the file in the resources (%s), "+
+			"and retry only if it is absent.\n\n",
+			a.name(ToolCreateSession), a.name(ToolSendSessionEvents), a.name(ToolAddSessionResource),
+			a.name(ToolListSessions), a.name(ToolListSessionEvents), a.name(ToolListSessionResources))
 	}
 	b.WriteString("Results hold the API's JSON unchanged as structured content, and a short summary as text. " +
 		"API errors come back as tool results with isError set, naming the error type, message and request ID.")

@@ -14,8 +14,10 @@ import (
 )
 
 var allTools = []string{
-	ToolArchiveSession, ToolCreateSession, ToolDeleteSession, ToolGetSession, ToolListSessionEvents,
-	ToolListSessions, ToolSendSessionEvents, ToolUpdateSession, ToolWaitForSession,
+	ToolAddSessionResource, ToolArchiveSession, ToolCreateSession, ToolDeleteSession, ToolGetSession,
+	ToolGetSessionThread, ToolListSessionEvents, ToolListSessionResources, ToolListSessionThreadEvents,
+	ToolListSessionThreads, ToolListSessions, ToolRemoveSessionResource, ToolSendSessionEvents,
+	ToolUpdateSession, ToolWaitForSession,
 }
 
 func listTools(t *testing.T, e *env) map[string]*sdk.Tool {
@@ -103,6 +105,12 @@ func TestToolsList(t *testing.T) {
 		{ToolArchiveSession, hints{false, true, true, true}, []string{"session_id"}, nil, []string{"session_id"}},
 		{ToolListSessionEvents, hints{true, false, true, true}, []string{"limit", "order", "page", "session_id", "types"}, nil, []string{"session_id"}},
 		{ToolWaitForSession, hints{false, false, false, true}, []string{"after_event_ids", "events", "session_id", "timeout_seconds"}, nil, []string{"session_id"}},
+		{ToolListSessionThreads, hints{true, false, true, true}, []string{"limit", "page", "session_id", "statuses"}, nil, []string{"session_id"}},
+		{ToolGetSessionThread, hints{true, false, true, true}, []string{"session_id", "thread_id"}, nil, []string{"session_id", "thread_id"}},
+		{ToolListSessionThreadEvents, hints{true, false, true, true}, []string{"limit", "page", "session_id", "thread_id"}, nil, []string{"session_id", "thread_id"}},
+		{ToolListSessionResources, hints{true, false, true, true}, []string{"limit", "page", "session_id"}, nil, []string{"session_id"}},
+		{ToolAddSessionResource, hints{false, false, false, true}, []string{"body", "session_id"}, []string{"file_id", "mount_path"}, []string{"body", "session_id"}},
+		{ToolRemoveSessionResource, hints{false, true, true, true}, []string{"resource_id", "session_id"}, nil, []string{"resource_id", "session_id"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tool := tools[tc.name]
@@ -131,6 +139,23 @@ func TestToolsList(t *testing.T) {
 			t.Errorf("create schema lacks %q: %s", want, raw)
 		}
 	}
+	// The thread and resource schemas describe their fields, and the add
+	// body requires a file ID.
+	for name, wants := range map[string][]string{
+		ToolListSessionThreads:      {"idle, running, rescheduling or terminated", "next_page"},
+		ToolGetSessionThread:        {"sthr_"},
+		ToolListSessionThreadEvents: {"sthr_", "next_page"},
+		ToolListSessionResources:    {"every resource comes in one page"},
+		ToolAddSessionResource:      {"Files API", "absolute path", `"required":["file_id"]`},
+		ToolRemoveSessionResource:   {"sesrsc_"},
+	} {
+		raw, _ := json.Marshal(tools[name].InputSchema)
+		for _, want := range wants {
+			if !strings.Contains(string(raw), want) {
+				t.Errorf("%s schema lacks %q: %s", name, want, raw)
+			}
+		}
+	}
 	// The send and wait descriptions document the event objects.
 	for _, name := range []string{ToolSendSessionEvents, ToolWaitForSession} {
 		if d := tools[name].Description; !strings.Contains(d, `"type":"user.tool_confirmation"`) {
@@ -138,12 +163,27 @@ func TestToolsList(t *testing.T) {
 		}
 	}
 	init := e.cs.InitializeResult()
-	if !strings.Contains(init.Instructions, "NOT idempotent") || !strings.Contains(init.Instructions, ToolListSessionEvents) {
+	if !strings.Contains(init.Instructions, "NOT idempotent") || !strings.Contains(init.Instructions, ToolListSessionEvents) ||
+		!strings.Contains(init.Instructions, ToolListSessionThreads) || !strings.Contains(init.Instructions, ToolRemoveSessionResource) {
 		t.Errorf("instructions = %q", init.Instructions)
 	}
 	if init.ServerInfo.Name != DefaultServerName {
 		t.Errorf("server name = %q", init.ServerInfo.Name)
 	}
+}
+
+// readOnlyTools are the tools ReadOnly keeps, sorted.
+var readOnlyTools = []string{
+	ToolGetSession, ToolGetSessionThread, ToolListSessionEvents, ToolListSessionResources,
+	ToolListSessionThreadEvents, ToolListSessionThreads, ToolListSessions, ToolWaitForSession,
+}
+
+func prefixed(p string, names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		out = append(out, p+n)
+	}
+	return out
 }
 
 func TestToolSelection(t *testing.T) {
@@ -153,14 +193,19 @@ func TestToolSelection(t *testing.T) {
 		want    []string
 		refused string // a tool that must be unknown
 	}{
-		{"read-only", []Option{ReadOnly()},
-			[]string{ToolGetSession, ToolListSessionEvents, ToolListSessions, ToolWaitForSession}, ToolCreateSession},
+		{"read-only", []Option{ReadOnly()}, readOnlyTools, ToolCreateSession},
+		{"read-only without add-resource", []Option{ReadOnly()}, readOnlyTools, ToolAddSessionResource},
+		{"read-only without remove-resource", []Option{ReadOnly()}, readOnlyTools, ToolRemoveSessionResource},
 		{"no-destructive", []Option{NoDestructive()},
-			[]string{ToolCreateSession, ToolGetSession, ToolListSessionEvents, ToolListSessions, ToolSendSessionEvents, ToolWaitForSession}, ToolDeleteSession},
-		{"read-only and no-destructive", []Option{ReadOnly(), NoDestructive()},
-			[]string{ToolGetSession, ToolListSessionEvents, ToolListSessions, ToolWaitForSession}, ToolSendSessionEvents},
-		{"prefix", []Option{ToolPrefix("prod_1-"), ReadOnly()},
-			[]string{"prod_1-" + ToolGetSession, "prod_1-" + ToolListSessionEvents, "prod_1-" + ToolListSessions, "prod_1-" + ToolWaitForSession}, ToolGetSession},
+			[]string{ToolAddSessionResource, ToolCreateSession, ToolGetSession, ToolGetSessionThread, ToolListSessionEvents,
+				ToolListSessionResources, ToolListSessionThreadEvents, ToolListSessionThreads, ToolListSessions,
+				ToolSendSessionEvents, ToolWaitForSession}, ToolDeleteSession},
+		{"no-destructive without remove-resource", []Option{NoDestructive()},
+			[]string{ToolAddSessionResource, ToolCreateSession, ToolGetSession, ToolGetSessionThread, ToolListSessionEvents,
+				ToolListSessionResources, ToolListSessionThreadEvents, ToolListSessionThreads, ToolListSessions,
+				ToolSendSessionEvents, ToolWaitForSession}, ToolRemoveSessionResource},
+		{"read-only and no-destructive", []Option{ReadOnly(), NoDestructive()}, readOnlyTools, ToolSendSessionEvents},
+		{"prefix", []Option{ToolPrefix("prod_1-"), ReadOnly()}, prefixed("prod_1-", readOnlyTools), ToolGetSession},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, envConfig{server: tc.opts})
@@ -188,6 +233,15 @@ func TestToolSelection(t *testing.T) {
 	res := e.call(t, ToolWaitForSession, map[string]any{"session_id": "sesn_x", "events": []any{userMessage("hi")}})
 	if !res.IsError {
 		t.Errorf("read-only wait accepted events: %s", resultText(res))
+	}
+	// The instructions name only the tools that are there.
+	if ins := e.cs.InitializeResult().Instructions; !strings.Contains(ins, ToolListSessionThreadEvents) ||
+		!strings.Contains(ins, ToolListSessionResources) || strings.Contains(ins, ToolAddSessionResource) || strings.Contains(ins, ToolRemoveSessionResource) {
+		t.Errorf("read-only instructions = %q", ins)
+	}
+	e = newEnv(t, envConfig{server: []Option{NoDestructive()}})
+	if ins := e.cs.InitializeResult().Instructions; !strings.Contains(ins, ToolAddSessionResource) || strings.Contains(ins, ToolRemoveSessionResource) {
+		t.Errorf("no-destructive instructions = %q", ins)
 	}
 }
 

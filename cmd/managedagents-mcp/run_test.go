@@ -159,7 +159,7 @@ func TestFake(t *testing.T) {
 	}
 	defer cs.Close()
 	tools, err := cs.ListTools(t.Context(), nil)
-	if err != nil || len(tools.Tools) != 9 {
+	if err != nil || len(tools.Tools) != 15 {
 		t.Fatalf("tools/list: %v, %d tools", err, len(tools.Tools))
 	}
 	res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: mcp.ToolCreateSession, Arguments: map[string]any{"body": map[string]any{
@@ -263,7 +263,7 @@ func TestOptions(t *testing.T) {
 			t.Errorf("%s is not read-only", tool.Name)
 		}
 	}
-	if len(names) != 4 || !strings.HasPrefix(names[0], "demo-anthropic-") {
+	if len(names) != 8 || !strings.HasPrefix(names[0], "demo-anthropic-") {
 		t.Errorf("tools = %v", names)
 	}
 }
@@ -355,8 +355,8 @@ func TestStdio(t *testing.T) {
 	send(`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`)
 	m := recv()
 	tools := m["result"].(map[string]any)["tools"].([]any)
-	if len(tools) != 6 {
-		t.Errorf("%d tools with -no-destructive, want 6", len(tools))
+	if len(tools) != 11 {
+		t.Errorf("%d tools with -no-destructive, want 11", len(tools))
 	}
 	inW.Close()
 	select {

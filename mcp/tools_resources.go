@@ -1,0 +1,123 @@
+package mcp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/managedagents/managedagents-go"
+)
+
+// ---- anthropic-list-session-resources ----
+
+type listResourcesInput struct {
+	SessionID string `json:"session_id" jsonschema:"The session's ID (sesn_…)."`
+	Limit     int    `json:"limit,omitempty" jsonschema:"Page size (1 to 1000); when omitted every resource comes in one page."`
+	Page      string `json:"page,omitempty" jsonschema:"A page cursor from a previous result's next_page."`
+}
+
+type resourcePageOutput struct {
+	Data     []json.RawMessage `json:"data"`
+	NextPage string            `json:"next_page,omitempty"`
+}
+
+func (a *adapter) listResourcesTool() toolSpec {
+	return toolSpec{
+		base:  ToolListSessionResources,
+		title: "List session resources",
+		description: "List what is mounted into a session's sandbox: GitHub repositories, files and memory stores, with their IDs (sesrsc_…) " +
+			"and mount paths. Memory stores have no ID and cannot be removed. Repository tokens are never returned. Returns {data, next_page}.",
+		readOnly:   true,
+		idempotent: true,
+		add:        func(a *adapter, t *sdk.Tool) { addTool(a, t, a.listResources) },
+	}
+}
+
+func (a *adapter) listResources(ctx context.Context, _ *sdk.CallToolRequest, in listResourcesInput) *sdk.CallToolResult {
+	page, err := a.client.Resources.List(ctx, in.SessionID, managedagents.ResourceListParams{Limit: in.Limit, Page: in.Page})
+	if err != nil {
+		return failure(err)
+	}
+	out := resourcePageOutput{Data: make([]json.RawMessage, 0, len(page.Data)), NextPage: page.NextPage}
+	lines := make([]string, 0, len(page.Data))
+	for i := range page.Data {
+		out.Data = append(out.Data, resourceJSON(&page.Data[i]))
+		lines = append(lines, resourceLine(&page.Data[i]))
+	}
+	summary := fmt.Sprintf("%s in session %s", plural(len(page.Data), "resource"), in.SessionID)
+	if len(lines) > 0 {
+		summary += ": " + strings.Join(lines, ", ")
+	}
+	if page.NextPage != "" {
+		summary += fmt.Sprintf(". More: pass page=%q", page.NextPage)
+	}
+	return okResult(summary, out)
+}
+
+// ---- anthropic-add-session-resource ----
+
+type addResourceInput struct {
+	SessionID string          `json:"session_id" jsonschema:"The session's ID (sesn_…)."`
+	Body      addResourceBody `json:"body" jsonschema:"The file to mount: the body of POST /v1/sessions/{session_id}/resources (type file)."`
+}
+
+type addResourceBody struct {
+	FileID    string `json:"file_id" jsonschema:"The file's ID from the Files API (file_…). The mounted resource gets a new, session-scoped file ID."`
+	MountPath string `json:"mount_path,omitempty" jsonschema:"An absolute path in the sandbox; /mnt/session/uploads/<file_id> when omitted."`
+}
+
+func (a *adapter) addResourceTool() toolSpec {
+	return toolSpec{
+		base:  ToolAddSessionResource,
+		title: "Add session resource",
+		description: "Mount a file, uploaded with the Files API, into a session's sandbox, and return the new resource with its ID (sesrsc_…). " +
+			"Only files can be added after creation; repositories and memory stores are given when the session is created. " +
+			"Not idempotent: a repeat mounts the file twice, so after an \"outcome unknown\" error, list the resources before adding again.",
+		add: func(a *adapter, t *sdk.Tool) { addTool(a, t, a.addResource) },
+	}
+}
+
+func (a *adapter) addResource(ctx context.Context, _ *sdk.CallToolRequest, in addResourceInput) *sdk.CallToolResult {
+	res, err := a.client.Resources.Add(ctx, in.SessionID, managedagents.AddFileResourceParams{FileID: in.Body.FileID, MountPath: in.Body.MountPath})
+	if err != nil {
+		return failure(err)
+	}
+	return okResult(fmt.Sprintf("Added resource %s to session %s", resourceLine(res), in.SessionID), resourceJSON(res))
+}
+
+// ---- anthropic-remove-session-resource ----
+
+type resourceIDInput struct {
+	SessionID  string `json:"session_id" jsonschema:"The session's ID (sesn_…)."`
+	ResourceID string `json:"resource_id" jsonschema:"The resource's ID (sesrsc_…), from the session's resource list."`
+}
+
+func (a *adapter) removeResourceTool() toolSpec {
+	return toolSpec{
+		base:  ToolRemoveSessionResource,
+		title: "Remove session resource",
+		description: "Unmount a resource (a file or a GitHub repository) from a session's sandbox; the agent loses access to it. " +
+			"Cannot be undone (add a file again to mount it anew). Removing a resource that is already gone reports not_found_error.",
+		destructive: true,
+		idempotent:  true,
+		add:         func(a *adapter, t *sdk.Tool) { addTool(a, t, a.removeResource) },
+	}
+}
+
+func (a *adapter) removeResource(ctx context.Context, _ *sdk.CallToolRequest, in resourceIDInput) *sdk.CallToolResult {
+	del, err := a.client.Resources.Delete(ctx, in.SessionID, in.ResourceID)
+	if err != nil {
+		return failure(err)
+	}
+	out := deletedOutput{ID: del.ID, Type: del.Type, Deleted: true}
+	if out.ID == "" {
+		out.ID = in.ResourceID
+	}
+	if out.Type == "" {
+		out.Type = "session_resource_deleted"
+	}
+	return okResult(fmt.Sprintf("Removed resource %s from session %s", out.ID, in.SessionID), out)
+}

@@ -1,0 +1,133 @@
+package mcp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/managedagents/managedagents-go"
+)
+
+// ---- anthropic-list-session-threads ----
+
+type listThreadsInput struct {
+	SessionID string   `json:"session_id" jsonschema:"The session's ID (sesn_…)."`
+	Statuses  []string `json:"statuses,omitempty" jsonschema:"Only threads in any of these statuses: idle, running, rescheduling or terminated. All threads when omitted."`
+	Limit     int      `json:"limit,omitempty" jsonschema:"Page size (the API's default, 1000, when omitted)."`
+	Page      string   `json:"page,omitempty" jsonschema:"A page cursor from a previous result's next_page."`
+}
+
+type threadPageOutput struct {
+	Data     []json.RawMessage `json:"data"`
+	NextPage string            `json:"next_page,omitempty"`
+}
+
+func (a *adapter) listThreadsTool() toolSpec {
+	return toolSpec{
+		base:  ToolListSessionThreads,
+		title: "List session threads",
+		description: "List the threads of a multi-agent session, one page at a time: the primary thread first (it runs the session's agent; " +
+			"its parent_thread_id is null), then the child threads it or a workflow run spawned, each with its agent, status, parent, " +
+			"stats and usage. The session is running while any thread runs. Read a child's own history with " + ToolListSessionThreadEvents +
+			". Returns {data, next_page}.",
+		readOnly:   true,
+		idempotent: true,
+		add:        func(a *adapter, t *sdk.Tool) { addTool(a, t, a.listThreads) },
+	}
+}
+
+func (a *adapter) listThreads(ctx context.Context, _ *sdk.CallToolRequest, in listThreadsInput) *sdk.CallToolResult {
+	p := managedagents.ThreadListParams{Limit: in.Limit, Page: in.Page}
+	for i, s := range in.Statuses {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return inputError("statuses[%d] is empty", i)
+		}
+		p.Statuses = append(p.Statuses, managedagents.ThreadStatus(s))
+	}
+	page, err := a.client.Threads.List(ctx, in.SessionID, p)
+	if err != nil {
+		return failure(err)
+	}
+	out := threadPageOutput{Data: make([]json.RawMessage, 0, len(page.Data)), NextPage: page.NextPage}
+	lines := make([]string, 0, len(page.Data))
+	for i := range page.Data {
+		out.Data = append(out.Data, threadJSON(&page.Data[i]))
+		lines = append(lines, threadLine(&page.Data[i]))
+	}
+	summary := fmt.Sprintf("%s in session %s", plural(len(page.Data), "thread"), in.SessionID)
+	if len(lines) > 0 {
+		summary += ": " + strings.Join(lines, ", ")
+	}
+	if page.NextPage != "" {
+		summary += fmt.Sprintf(". More: pass page=%q", page.NextPage)
+	}
+	return okResult(summary, out)
+}
+
+// ---- anthropic-get-session-thread ----
+
+type threadIDInput struct {
+	SessionID string `json:"session_id" jsonschema:"The session's ID (sesn_…)."`
+	ThreadID  string `json:"thread_id" jsonschema:"The thread's ID (sthr_…), from the session's thread list."`
+}
+
+func (a *adapter) getThreadTool() toolSpec {
+	return toolSpec{
+		base:  ToolGetSessionThread,
+		title: "Get session thread",
+		description: "Read one thread of a session: its agent (a saved agent, the advisor, or an inline agent a parent defined), " +
+			"status, parent thread, workflow run, stats and usage.",
+		readOnly:   true,
+		idempotent: true,
+		add:        func(a *adapter, t *sdk.Tool) { addTool(a, t, a.getThread) },
+	}
+}
+
+func (a *adapter) getThread(ctx context.Context, _ *sdk.CallToolRequest, in threadIDInput) *sdk.CallToolResult {
+	th, err := a.client.Threads.Get(ctx, in.SessionID, in.ThreadID)
+	if err != nil {
+		return failure(err)
+	}
+	return okResult(fmt.Sprintf("Thread %s of session %s", threadLine(th), in.SessionID), threadJSON(th))
+}
+
+// ---- anthropic-list-session-thread-events ----
+
+type listThreadEventsInput struct {
+	SessionID string `json:"session_id" jsonschema:"The session's ID (sesn_…)."`
+	ThreadID  string `json:"thread_id" jsonschema:"The thread's ID (sthr_…), from the session's thread list."`
+	Limit     int    `json:"limit,omitempty" jsonschema:"Page size (the API's default, 1000, when omitted)."`
+	Page      string `json:"page,omitempty" jsonschema:"A page cursor from a previous result's next_page."`
+}
+
+func (a *adapter) listThreadEventsTool() toolSpec {
+	return toolSpec{
+		base:  ToolListSessionThreadEvents,
+		title: "List session thread events",
+		description: "Read one thread's event history, oldest first, one page at a time. A child thread's history is its own: the task it " +
+			"received, its messages, tool uses and status changes; the primary thread's history is the session's (" + ToolListSessionEvents +
+			"). Events are returned exactly as the API sent them, types this server does not know included. Returns {data, next_page}.",
+		readOnly:   true,
+		idempotent: true,
+		add:        func(a *adapter, t *sdk.Tool) { addTool(a, t, a.listThreadEvents) },
+	}
+}
+
+func (a *adapter) listThreadEvents(ctx context.Context, _ *sdk.CallToolRequest, in listThreadEventsInput) *sdk.CallToolResult {
+	page, err := a.client.Threads.ListEvents(ctx, in.SessionID, in.ThreadID, managedagents.ThreadEventListParams{Limit: in.Limit, Page: in.Page})
+	if err != nil {
+		return failure(err)
+	}
+	summary := fmt.Sprintf("%s in thread %s of session %s", plural(len(page.Data), "event"), in.ThreadID, in.SessionID)
+	if n := len(page.Data); n > 0 {
+		summary += fmt.Sprintf(", %s … %s", page.Data[0].EventType(), page.Data[n-1].EventType())
+	}
+	if page.NextPage != "" {
+		summary += fmt.Sprintf(". More: pass page=%q", page.NextPage)
+	}
+	return okResult(summary, eventListOutput{Data: eventsJSON(page.Data), NextPage: page.NextPage})
+}
