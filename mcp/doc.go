@@ -15,13 +15,26 @@
 //	anthropic-list-session-events  read the history            (read-only)
 //	anthropic-wait-for-session     send, then wait for the turn to end
 //
+// and, for multi-agent sessions and what is mounted into the sandbox:
+//
+//	anthropic-list-session-threads        list the primary and child threads  (read-only)
+//	anthropic-get-session-thread          read one thread                     (read-only)
+//	anthropic-list-session-thread-events  read one thread's own history       (read-only)
+//	anthropic-list-session-resources      list the mounted resources          (read-only)
+//	anthropic-add-session-resource        mount an uploaded file              (not idempotent)
+//	anthropic-remove-session-resource     unmount a resource                  (destructive, idempotent)
+//
 // Inputs are typed Go structs, so the JSON Schema the SDK infers lists the
 // real fields with their descriptions. Every result carries structured
-// content — sessions and events exactly as the API sent them (RawJSON),
-// unknown event types included — and a short text for people. API failures
+// content — sessions, threads and events exactly as the API sent them
+// (RawJSON), unknown event types included; resources as the library decodes
+// them, unknown resource types unchanged — and a short text for people. API failures
 // are tool results with isError set and a structured
 // {"error": {type, message, error_code, request_id, status}}, never protocol
-// errors. ReadOnly, NoDestructive and ToolPrefix select and rename the tools.
+// errors. ReadOnly, NoDestructive and ToolPrefix select and rename the tools:
+// ReadOnly keeps the list, get and history tools (and a wait that only
+// follows), so adding and removing resources are left out; NoDestructive
+// leaves out update, archive, delete and remove-resource.
 //
 // HTTPHandler and NewHTTPHandler serve a server over Streamable HTTP behind
 // the checks a local or remote deployment needs: a bearer token compared in
