@@ -33,6 +33,10 @@ type deliveredSet struct {
 	// floor: history events processed before it were delivered, or came
 	// before the stream opened.
 	floor time.Time
+	// byIDOnly keeps the floor at zero: a thread stream reads its history
+	// from a cursor, not a time, so an evicted entry says nothing about the
+	// events before it.
+	byIDOnly bool
 }
 
 const processedBit = 1
@@ -99,6 +103,17 @@ func (s *deliveredSet) check(ev Event, live bool) (dup bool) {
 	return false
 }
 
+// knows reports whether check would find ev already delivered, without
+// recording it.
+func (s *deliveredSet) knows(ev Event) bool {
+	at, processed := ev.EventProcessedAt()
+	if processed && at.Before(s.floor) {
+		return true
+	}
+	i := s.find(idHash(ev.EventID()))
+	return i >= 0 && (s.hashes[i]&processedBit != 0 || !processed)
+}
+
 func (s *deliveredSet) advance(at time.Time) {
 	if at.After(s.newest) {
 		s.newest = at
@@ -114,7 +129,7 @@ func (s *deliveredSet) add(h uint64, at time.Time, processed bool) {
 		at = s.newest
 	}
 	if len(s.hashes) >= s.max {
-		if oldest := s.ats[0]; oldest >= nanos(s.resumeFrom()) {
+		if oldest := s.ats[0]; !s.byIDOnly && oldest >= nanos(s.resumeFrom()) {
 			if f := time.Unix(0, oldest+1); f.After(s.floor) {
 				s.floor = f
 			}

@@ -40,8 +40,8 @@ const (
 	resumeMargin = 5 * time.Second
 )
 
-// StreamParams configures Events.Stream. The zero value follows the session
-// live, resuming after drops.
+// StreamParams configures Events.Stream and Threads.Stream. The zero value
+// follows the session (or thread) live, resuming after drops.
 type StreamParams struct {
 	// EventDeltas opts in to live previews (event_start / event_delta) for
 	// these types: EventAgentMessage and/or EventAgentThinking. Previews are
@@ -130,14 +130,17 @@ func (p *StreamParams) setDefaults() {
 	}
 }
 
-// Stream follows a session's events live. Get one from Events.Stream and
-// range over Events; Close it when done (ending the loop closes it too).
+// Stream follows a session's events live, or a thread's. Get one from
+// Events.Stream or Threads.Stream and range over Events; Close it when done (ending the loop closes it too).
 type Stream struct {
 	events    *EventsService
 	sessionID string
 	path      string
 	query     url.Values
 	params    StreamParams
+	// hist reads the history the stream resumes from: the session's or a
+	// thread's.
+	hist streamHistory
 
 	parent context.Context // the caller's: its end is reported as an error
 	ctx    context.Context // parent, also cancelled by Close
@@ -208,28 +211,73 @@ func (s *EventsService) Stream(ctx context.Context, sessionID string, params Str
 		path:      "/v1/sessions/" + id + "/events/stream",
 		query:     q,
 		params:    params,
+		hist:      sessionHistory{},
 		parent:    ctx,
 		seen:      deliveredSet{max: params.DedupeWindow},
 	}
-	st.ctx, st.cancel = context.WithCancel(ctx)
-	if !params.NoResume && !params.FromStart {
+	return st.open(st.connect)
+}
+
+// open marks where the stream starts in the history, connects with
+// connect, and prefills; on failure it releases the stream.
+func (st *Stream) open(connect func() (*http.Response, error)) (*Stream, error) {
+	st.ctx, st.cancel = context.WithCancel(st.parent)
+	resumeNow := !st.params.NoResume && !st.params.FromStart
+	if resumeNow {
 		// Mark where "now" is in the history before subscribing, so that a
 		// gap can be filled from there and older events are not replayed.
-		if err := st.markStart(); err != nil {
+		if err := st.hist.start(st); err != nil {
 			st.cancel()
 			return nil, err
 		}
 	}
-	resp, err := st.connect()
+	resp, err := connect()
 	if err != nil {
 		st.cancel()
 		return nil, err
 	}
 	st.resp = resp
-	if !params.NoResume && !params.FromStart {
-		st.prefill()
+	if resumeNow {
+		st.hist.prefill(st)
 	}
 	return st, nil
+}
+
+// streamHistory is how a stream reads the history it resumes from. The
+// session's history can be read from a time and newest first; a thread's
+// only forward from a cursor. Its methods run on the goroutine that opens
+// or ranges over the stream, never at once.
+type streamHistory interface {
+	// start runs before the first connection of a stream that neither
+	// resumes from the start nor does not resume: it marks the history
+	// already there as not to be yielded.
+	start(st *Stream) error
+	// prefill runs after the first connection of such a stream: it reads
+	// the events persisted between start and the connection, for the
+	// loop to yield first (st.pending, st.prefilled), when it can.
+	prefill(st *Stream)
+	// fill yields the persisted events the stream has not delivered yet,
+	// at the start of the loop and after each reconnect.
+	fill(st *Stream, yield func(Event, error) bool) outcome
+	// delivered runs after each live event with an ID is delivered.
+	delivered(st *Stream)
+}
+
+// sessionHistory reads the session's history: the newest event marks the
+// start, and a fill reads from a little before the newest event delivered.
+type sessionHistory struct{}
+
+func (sessionHistory) start(st *Stream) error { return st.markStart() }
+func (sessionHistory) prefill(st *Stream)     { st.prefill() }
+func (sessionHistory) delivered(*Stream)      {}
+
+func (sessionHistory) fill(st *Stream, yield func(Event, error) bool) outcome {
+	params := EventListParams{Order: OrderAsc, CreatedAtOrAfter: st.seen.resumeFrom()}
+	return st.fillPages(yield, "", func(cursor string) (*EventPage, error) {
+		p := params
+		p.Page = cursor
+		return st.historyPage(p)
+	}, nil)
 }
 
 // prefill reads, before Stream returns, the events persisted between the
@@ -343,7 +391,7 @@ func (st *Stream) run(yield func(Event, error) bool) {
 		case st.prefilled:
 			out = st.deliverPending(yield)
 		case !st.params.NoResume:
-			out = st.fillFromHistory(yield)
+			out = st.hist.fill(st, yield)
 		}
 		if out == stopStream {
 			st.endConn(resp)
@@ -443,6 +491,9 @@ func (st *Stream) read(resp *http.Response, yield func(Event, error) bool) (outc
 		}
 		if !st.deliver(ev, yield, true) || endsStream(ev) {
 			return stopStream, nil
+		}
+		if !st.params.NoResume && ev.EventID() != "" {
+			st.hist.delivered(st)
 		}
 	}
 }
@@ -596,20 +647,29 @@ func (st *Stream) sleep(d time.Duration) bool {
 
 // historyPage reads one history page within HistoryTimeout.
 func (st *Stream) historyPage(params EventListParams) (*EventPage, error) {
+	return st.readPage(func(ctx context.Context) (*EventPage, error) {
+		return st.events.list(ctx, st.sessionID, params)
+	})
+}
+
+// readPage reads one history page with list, on a stack of its own,
+// within HistoryTimeout.
+func (st *Stream) readPage(list func(context.Context) (*EventPage, error)) (*EventPage, error) {
 	ctx, cancel := context.WithTimeout(st.ctx, st.params.HistoryTimeout)
 	defer cancel()
 	var page *EventPage
 	var err error
-	onOwnStack(func() { page, err = st.events.list(ctx, st.sessionID, params) })
+	onOwnStack(func() { page, err = list(ctx) })
 	if err != nil && st.ctx.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		err = fmt.Errorf("managedagents: reading the history: no page within %v: %w", st.params.HistoryTimeout, err)
 	}
 	return page, err
 }
 
-// fillFromHistory yields the persisted events the stream has not delivered
-// yet, reading the history from a little before the newest one delivered.
-// Any failure to read a page (an error status, a timeout, a body that is
+// fillPages yields the persisted events the stream has not delivered yet,
+// reading the history pages that read returns from cursor from (the
+// first page for "") on; advance, when not nil, is told each next cursor once the events
+// before it have been yielded. Any failure to read a page (an error status, a timeout, a body that is
 // cut off, empty or not JSON) leaves the gap unfilled: the stream then
 // reconnects and reads it again. A terminal event in the history ends the
 // stream even if it was delivered before.
@@ -617,10 +677,10 @@ func (st *Stream) historyPage(params EventListParams) (*EventPage, error) {
 // Events of a page that do not decode are reported inline, as a
 // *DecodeError after the page's other events, once (by the ID in their
 // envelope, when it reads), and the read goes on.
-func (st *Stream) fillFromHistory(yield func(Event, error) bool) outcome {
-	params := EventListParams{Order: OrderAsc, CreatedAtOrAfter: st.seen.resumeFrom()}
+func (st *Stream) fillPages(yield func(Event, error) bool, from string, read func(cursor string) (*EventPage, error), advance func(cursor string)) outcome {
+	cursor := from
 	for {
-		page, err := st.historyPage(params)
+		page, err := read(cursor)
 		// undecoded holds the error of the page's events that did not
 		// decode, and the envelope of the first of them, by which it is
 		// reported once.
@@ -636,7 +696,7 @@ func (st *Stream) fillFromHistory(yield func(Event, error) bool) outcome {
 				}
 			}
 		}
-		if err == nil && page.NextPage != "" && page.NextPage == params.Page {
+		if err == nil && page.NextPage != "" && page.NextPage == cursor {
 			err = fmt.Errorf("managedagents: reading the history: the server returned cursor %q again", page.NextPage)
 		}
 		if err != nil {
@@ -667,7 +727,10 @@ func (st *Stream) fillFromHistory(yield func(Event, error) bool) outcome {
 		if page.NextPage == "" {
 			return goOn
 		}
-		params.Page = page.NextPage
+		cursor = page.NextPage
+		if advance != nil {
+			advance(cursor)
+		}
 	}
 }
 

@@ -313,6 +313,17 @@ func (s *ThreadsService) threadCall(ctx context.Context, method, sessionID, thre
 // API: GET /v1/sessions/{session_id}/threads/{thread_id}/events
 // https://platform.claude.com/docs/en/api/beta/sessions/threads/events
 func (s *ThreadsService) ListEvents(ctx context.Context, sessionID, threadID string, params ThreadEventListParams) (*EventPage, error) {
+	page, err := s.listEvents(ctx, sessionID, threadID, params)
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// listEvents is ListEvents, but a page whose only fault is events that do
+// not decode comes back with the events that do, and the *DecodeError of
+// the first that does not.
+func (s *ThreadsService) listEvents(ctx context.Context, sessionID, threadID string, params ThreadEventListParams) (*EventPage, error) {
 	path, err := threadPath(sessionID, threadID)
 	if err != nil {
 		return nil, err
@@ -324,7 +335,7 @@ func (s *ThreadsService) ListEvents(ctx context.Context, sessionID, threadID str
 	var out EventPage
 	r := request{method: http.MethodGet, path: path + "/events", query: q, idempotent: true, what: "event list"}
 	if err := s.client.do(ctx, r, &out); err != nil {
-		return nil, err
+		return partialPage(&out, err)
 	}
 	return &out, nil
 }
