@@ -49,7 +49,7 @@ const threadHistoryLimit = 200
 // history at all.
 //
 // API: GET /v1/sessions/{session_id}/threads/{thread_id}/stream
-// https://platform.claude.com/docs/en/api/beta/sessions/threads/stream
+// https://platform.claude.com/docs/en/api/beta/sessions/threads/events/stream
 func (s *ThreadsService) Stream(ctx context.Context, sessionID, threadID string, params StreamParams) (*Stream, error) {
 	if ctx == nil {
 		return nil, invalidParams("nil context")

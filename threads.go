@@ -311,7 +311,7 @@ func (s *ThreadsService) threadCall(ctx context.Context, method, sessionID, thre
 // own events (its messages, tool calls and status changes).
 //
 // API: GET /v1/sessions/{session_id}/threads/{thread_id}/events
-// https://platform.claude.com/docs/en/api/beta/sessions/threads/events
+// https://platform.claude.com/docs/en/api/beta/sessions/threads/events/list
 func (s *ThreadsService) ListEvents(ctx context.Context, sessionID, threadID string, params ThreadEventListParams) (*EventPage, error) {
 	page, err := s.listEvents(ctx, sessionID, threadID, params)
 	if err != nil {
@@ -346,7 +346,7 @@ func (s *ThreadsService) listEvents(ctx context.Context, sessionID, threadID str
 // more than once; each run starts again from params.Page.
 //
 // API: GET /v1/sessions/{session_id}/threads/{thread_id}/events (every page)
-// https://platform.claude.com/docs/en/api/beta/sessions/threads/events
+// https://platform.claude.com/docs/en/api/beta/sessions/threads/events/list
 func (s *ThreadsService) AllEvents(ctx context.Context, sessionID, threadID string, params ThreadEventListParams) iter.Seq2[Event, error] {
 	return allPages(ctx, params.Page, func(cursor string) ([]Event, string, error) {
 		p := params
