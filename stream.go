@@ -131,7 +131,8 @@ func (p *StreamParams) setDefaults() {
 }
 
 // Stream follows a session's events live, or a thread's. Get one from
-// Events.Stream or Threads.Stream and range over Events; Close it when done (ending the loop closes it too).
+// Events.Stream or Threads.Stream and range over Events; Close it when
+// done (ending the loop closes it too).
 type Stream struct {
 	events    *EventsService
 	sessionID string
@@ -248,11 +249,10 @@ func (st *Stream) open(connect func() (*http.Response, error)) (*Stream, error) 
 // only forward from a cursor. Its methods run on the goroutine that opens
 // or ranges over the stream, never at once.
 type streamHistory interface {
-	// start runs before the first connection of a stream that neither
-	// resumes from the start nor does not resume: it marks the history
-	// already there as not to be yielded.
+	// start runs before the first connection of a resuming stream without
+	// FromStart: it marks the history already there as not to be yielded.
 	start(st *Stream) error
-	// prefill runs after the first connection of such a stream: it reads
+	// prefill runs after the first connection of that stream: it reads
 	// the events persisted between start and the connection, for the
 	// loop to yield first (st.pending, st.prefilled), when it can.
 	prefill(st *Stream)
