@@ -234,3 +234,49 @@ func plural(n int, word string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, word)
 }
+
+// pageOutput is the structured result of a tool that returns events or one
+// page of a list: the items as the API sent them, and the cursor of the
+// next page, if any.
+type pageOutput struct {
+	Data     []json.RawMessage `json:"data"`
+	NextPage string            `json:"next_page,omitempty"`
+}
+
+// listed renders the items of a list page: each one's JSON for the
+// structured result, and a summary that counts them (as noun, in where)
+// and names each with line.
+func listed[T any](items []T, noun, where string, toJSON func(*T) json.RawMessage, line func(*T) string) ([]json.RawMessage, string) {
+	data := make([]json.RawMessage, 0, len(items))
+	lines := make([]string, 0, len(items))
+	for i := range items {
+		data = append(data, toJSON(&items[i]))
+		lines = append(lines, line(&items[i]))
+	}
+	summary := plural(len(items), noun)
+	if where != "" {
+		summary += " in " + where
+	}
+	if len(lines) > 0 {
+		summary += ": " + strings.Join(lines, ", ")
+	}
+	return data, summary
+}
+
+// eventsSummary counts a page of events (in where) and names the first and
+// last types.
+func eventsSummary(evs []managedagents.Event, where string) string {
+	summary := fmt.Sprintf("%s in %s", plural(len(evs), "event"), where)
+	if n := len(evs); n > 0 {
+		summary += fmt.Sprintf(", %s … %s", evs[0].EventType(), evs[n-1].EventType())
+	}
+	return summary
+}
+
+// withNextPage tells how to read the next page, when there is one.
+func withNextPage(summary, next string) string {
+	if next != "" {
+		summary += fmt.Sprintf(". More: pass page=%q", next)
+	}
+	return summary
+}

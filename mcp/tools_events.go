@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -20,11 +19,6 @@ type sendEventsInput struct {
 
 type sendEventsBody struct {
 	Events []map[string]any `json:"events" jsonschema:"The events to send, in order."`
-}
-
-type eventListOutput struct {
-	Data     []json.RawMessage `json:"data"`
-	NextPage string            `json:"next_page,omitempty"`
 }
 
 func (a *adapter) sendEventsTool() toolSpec {
@@ -57,7 +51,7 @@ func (a *adapter) sendEvents(ctx context.Context, _ *sdk.CallToolRequest, in sen
 		parts = append(parts, strings.TrimSpace(ev.EventType()+" "+ev.EventID()))
 	}
 	summary := fmt.Sprintf("Sent %s to session %s: %s", plural(len(echoes), "event"), in.SessionID, strings.Join(parts, ", "))
-	return okResult(summary, eventListOutput{Data: eventsJSON(echoes)})
+	return okResult(summary, pageOutput{Data: eventsJSON(echoes)})
 }
 
 // ---- anthropic-list-session-events ----
@@ -89,12 +83,6 @@ func (a *adapter) listEvents(ctx context.Context, _ *sdk.CallToolRequest, in lis
 	if err != nil {
 		return failure(err)
 	}
-	summary := fmt.Sprintf("%s in session %s", plural(len(page.Data), "event"), in.SessionID)
-	if n := len(page.Data); n > 0 {
-		summary += fmt.Sprintf(", %s … %s", page.Data[0].EventType(), page.Data[n-1].EventType())
-	}
-	if page.NextPage != "" {
-		summary += fmt.Sprintf(". More: pass page=%q", page.NextPage)
-	}
-	return okResult(summary, eventListOutput{Data: eventsJSON(page.Data), NextPage: page.NextPage})
+	summary := withNextPage(eventsSummary(page.Data, "session "+in.SessionID), page.NextPage)
+	return okResult(summary, pageOutput{Data: eventsJSON(page.Data), NextPage: page.NextPage})
 }

@@ -2,9 +2,7 @@ package mcp
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strings"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -17,11 +15,6 @@ type listResourcesInput struct {
 	SessionID string `json:"session_id" jsonschema:"The session's ID (sesn_…)."`
 	Limit     int    `json:"limit,omitempty" jsonschema:"Page size (1 to 1000); when omitted every resource comes in one page."`
 	Page      string `json:"page,omitempty" jsonschema:"A page cursor from a previous result's next_page."`
-}
-
-type resourcePageOutput struct {
-	Data     []json.RawMessage `json:"data"`
-	NextPage string            `json:"next_page,omitempty"`
 }
 
 func (a *adapter) listResourcesTool() toolSpec {
@@ -41,20 +34,8 @@ func (a *adapter) listResources(ctx context.Context, _ *sdk.CallToolRequest, in 
 	if err != nil {
 		return failure(err)
 	}
-	out := resourcePageOutput{Data: make([]json.RawMessage, 0, len(page.Data)), NextPage: page.NextPage}
-	lines := make([]string, 0, len(page.Data))
-	for i := range page.Data {
-		out.Data = append(out.Data, resourceJSON(&page.Data[i]))
-		lines = append(lines, resourceLine(&page.Data[i]))
-	}
-	summary := fmt.Sprintf("%s in session %s", plural(len(page.Data), "resource"), in.SessionID)
-	if len(lines) > 0 {
-		summary += ": " + strings.Join(lines, ", ")
-	}
-	if page.NextPage != "" {
-		summary += fmt.Sprintf(". More: pass page=%q", page.NextPage)
-	}
-	return okResult(summary, out)
+	data, summary := listed(page.Data, "resource", "session "+in.SessionID, resourceJSON, resourceLine)
+	return okResult(withNextPage(summary, page.NextPage), pageOutput{Data: data, NextPage: page.NextPage})
 }
 
 // ---- anthropic-add-session-resource ----

@@ -232,20 +232,8 @@ func (a *adapter) listSessions(ctx context.Context, _ *sdk.CallToolRequest, in l
 	if err != nil {
 		return failure(err)
 	}
-	out := sessionPageOutput{Data: make([]json.RawMessage, 0, len(page.Data)), NextPage: page.NextPage, PrevPage: page.PrevPage}
-	lines := make([]string, 0, len(page.Data))
-	for i := range page.Data {
-		out.Data = append(out.Data, sessionJSON(&page.Data[i]))
-		lines = append(lines, sessionLine(&page.Data[i]))
-	}
-	summary := plural(len(page.Data), "session")
-	if len(lines) > 0 {
-		summary += ": " + strings.Join(lines, ", ")
-	}
-	if page.NextPage != "" {
-		summary += fmt.Sprintf(". More: pass page=%q", page.NextPage)
-	}
-	return okResult(summary, out)
+	data, summary := listed(page.Data, "session", "", sessionJSON, sessionLine)
+	return okResult(withNextPage(summary, page.NextPage), sessionPageOutput{Data: data, NextPage: page.NextPage, PrevPage: page.PrevPage})
 }
 
 func parseTime(s string) (time.Time, error) {

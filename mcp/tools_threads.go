@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -18,11 +17,6 @@ type listThreadsInput struct {
 	Statuses  []string `json:"statuses,omitempty" jsonschema:"Only threads in any of these statuses: idle, running, rescheduling or terminated. All threads when omitted."`
 	Limit     int      `json:"limit,omitempty" jsonschema:"Page size (the API's default, 1000, when omitted)."`
 	Page      string   `json:"page,omitempty" jsonschema:"A page cursor from a previous result's next_page."`
-}
-
-type threadPageOutput struct {
-	Data     []json.RawMessage `json:"data"`
-	NextPage string            `json:"next_page,omitempty"`
 }
 
 func (a *adapter) listThreadsTool() toolSpec {
@@ -52,20 +46,8 @@ func (a *adapter) listThreads(ctx context.Context, _ *sdk.CallToolRequest, in li
 	if err != nil {
 		return failure(err)
 	}
-	out := threadPageOutput{Data: make([]json.RawMessage, 0, len(page.Data)), NextPage: page.NextPage}
-	lines := make([]string, 0, len(page.Data))
-	for i := range page.Data {
-		out.Data = append(out.Data, threadJSON(&page.Data[i]))
-		lines = append(lines, threadLine(&page.Data[i]))
-	}
-	summary := fmt.Sprintf("%s in session %s", plural(len(page.Data), "thread"), in.SessionID)
-	if len(lines) > 0 {
-		summary += ": " + strings.Join(lines, ", ")
-	}
-	if page.NextPage != "" {
-		summary += fmt.Sprintf(". More: pass page=%q", page.NextPage)
-	}
-	return okResult(summary, out)
+	data, summary := listed(page.Data, "thread", "session "+in.SessionID, threadJSON, threadLine)
+	return okResult(withNextPage(summary, page.NextPage), pageOutput{Data: data, NextPage: page.NextPage})
 }
 
 // ---- anthropic-get-session-thread ----
@@ -122,12 +104,6 @@ func (a *adapter) listThreadEvents(ctx context.Context, _ *sdk.CallToolRequest, 
 	if err != nil {
 		return failure(err)
 	}
-	summary := fmt.Sprintf("%s in thread %s of session %s", plural(len(page.Data), "event"), in.ThreadID, in.SessionID)
-	if n := len(page.Data); n > 0 {
-		summary += fmt.Sprintf(", %s … %s", page.Data[0].EventType(), page.Data[n-1].EventType())
-	}
-	if page.NextPage != "" {
-		summary += fmt.Sprintf(". More: pass page=%q", page.NextPage)
-	}
-	return okResult(summary, eventListOutput{Data: eventsJSON(page.Data), NextPage: page.NextPage})
+	summary := withNextPage(eventsSummary(page.Data, "thread "+in.ThreadID+" of session "+in.SessionID), page.NextPage)
+	return okResult(summary, pageOutput{Data: eventsJSON(page.Data), NextPage: page.NextPage})
 }
