@@ -174,18 +174,29 @@ func (f *Fake) addResource(r *http.Request) (any, error) {
 	return fr, nil
 }
 
-// getResource handles GET /v1/sessions/{session_id}/resources/{resource_id}.
-func (f *Fake) getResource(r *http.Request) (any, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+// lookupResource finds the session and the index of the resource the
+// request's path names; an unknown session or resource is a 404. The
+// caller holds f.mu.
+func (f *Fake) lookupResource(r *http.Request) (*session, int, string, error) {
 	s, err := f.lookupSession(r)
 	if err != nil {
-		return nil, err
+		return nil, 0, "", err
 	}
 	id := r.PathValue("resource_id")
 	i := findResource(s, id)
 	if i < 0 {
-		return nil, errResourceNotFound(id)
+		return nil, 0, id, errResourceNotFound(id)
+	}
+	return s, i, id, nil
+}
+
+// getResource handles GET /v1/sessions/{session_id}/resources/{resource_id}.
+func (f *Fake) getResource(r *http.Request) (any, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, i, _, err := f.lookupResource(r)
+	if err != nil {
+		return nil, err
 	}
 	return s.resources[i], nil
 }
@@ -202,14 +213,9 @@ func (f *Fake) updateResource(r *http.Request) (any, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := f.now()
-	s, err := f.lookupSession(r)
-	if err != nil {
-		return nil, err
-	}
-	id := r.PathValue("resource_id")
-	i := findResource(s, id)
-	if i < 0 {
-		return nil, errResourceNotFound(id)
+	s, i, id, lerr := f.lookupResource(r)
+	if lerr != nil {
+		return nil, lerr
 	}
 	if err := checkResourcesWritable(s); err != nil {
 		return nil, err
@@ -242,14 +248,9 @@ func (f *Fake) deleteResource(r *http.Request) (any, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := f.now()
-	s, err := f.lookupSession(r)
+	s, i, id, err := f.lookupResource(r)
 	if err != nil {
 		return nil, err
-	}
-	id := r.PathValue("resource_id")
-	i := findResource(s, id)
-	if i < 0 {
-		return nil, errResourceNotFound(id)
 	}
 	if err := checkResourcesWritable(s); err != nil {
 		return nil, err
