@@ -605,16 +605,22 @@ func (f *Fake) listThreadEvents(r *http.Request) (any, error) {
 	), nil
 }
 
+// sessionThread finds a session and one of its threads by ID; th is nil
+// when either does not exist. The caller holds f.mu.
+func (f *Fake) sessionThread(sessionID, threadID string) (s *session, th *thread) {
+	s, ok := f.sessions[sessionID]
+	if !ok {
+		return nil, nil
+	}
+	return s, f.findThread(s, threadID)
+}
+
 // Thread returns the current JSON of a session thread, as GET would return
 // it, and whether the session and thread exist.
 func (f *Fake) Thread(sessionID, threadID string) (json.RawMessage, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	s, ok := f.sessions[sessionID]
-	if !ok {
-		return nil, false
-	}
-	th := f.findThread(s, threadID)
+	s, th := f.sessionThread(sessionID, threadID)
 	if th == nil {
 		return nil, false
 	}
@@ -643,11 +649,7 @@ func (f *Fake) ThreadIDs(sessionID string) ([]string, bool) {
 func (f *Fake) ThreadEvents(sessionID, threadID string) ([]json.RawMessage, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	s, ok := f.sessions[sessionID]
-	if !ok {
-		return nil, false
-	}
-	th := f.findThread(s, threadID)
+	s, th := f.sessionThread(sessionID, threadID)
 	if th == nil {
 		return nil, false
 	}
