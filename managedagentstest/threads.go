@@ -496,7 +496,6 @@ func parseThreadStatuses(q url.Values) (map[string]bool, *apiError) {
 // cursor names the last thread of its page (threads are never deleted, so
 // a cursor naming no thread of the session is a 400).
 func (f *Fake) listThreads(r *http.Request) (any, error) {
-	id := r.PathValue("session_id")
 	q := r.URL.Query()
 	fq, err := parseForwardQuery(q, defaultThreadsLimit)
 	if err != nil {
@@ -509,9 +508,9 @@ func (f *Fake) listThreads(r *http.Request) (any, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := f.now()
-	s, ok := f.sessions[id]
-	if !ok {
-		return nil, errSessionNotFound(id)
+	s, lerr := f.lookupSession(r)
+	if lerr != nil {
+		return nil, lerr
 	}
 	threads := f.threadsOf(s)
 	start := 0
