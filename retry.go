@@ -76,6 +76,9 @@ type callState struct {
 	// enveloped says its body was the API's error envelope.
 	apiErr    *APIError
 	enveloped bool
+
+	// tr is the call's span, nil when it is not traced.
+	tr *callSpan
 }
 
 type callStateKey struct{}
@@ -100,6 +103,7 @@ func callStateFrom(ctx context.Context) *callState {
 func (a *callState) readBody(resp *http.Response) error {
 	a.answered = true
 	a.status = resp.StatusCode
+	a.tr.answered(resp)
 	success := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	if success && a.stream {
 		return nil
@@ -316,6 +320,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	retry, why := a.decide(resp, err)
 	if retry {
+		a.tr.willRetry(why)
 		c.logDebug("managedagents: will retry", "reason", why)
 	}
 	return retry, nil
@@ -325,6 +330,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 // that is being retried.
 func (c *Client) prepareRetry(req *http.Request) error {
 	if a := callStateFrom(req.Context()); a != nil {
+		a.tr.retrying()
 		a.reset()
 	}
 	return nil

@@ -161,6 +161,9 @@ type Stream struct {
 	// connection needs no history read of its own.
 	pending   []Event
 	prefilled bool
+
+	// span is the stream's trace span, nil when it is not traced.
+	span *streamSpan
 }
 
 // Stream opens the session's live event stream. It returns once the server
@@ -221,7 +224,13 @@ func (s *EventsService) Stream(ctx context.Context, sessionID string, params Str
 
 // open marks where the stream starts in the history, connects with
 // connect, and prefills; on failure it releases the stream.
-func (st *Stream) open(connect func() (*http.Response, error)) (*Stream, error) {
+func (st *Stream) open(connect func() (*http.Response, error)) (_ *Stream, err error) {
+	st.events.client.tracing.startStream(st)
+	defer func() {
+		if err != nil {
+			st.span.failed(err)
+		}
+	}()
 	st.ctx, st.cancel = context.WithCancel(st.parent)
 	resumeNow := !st.params.NoResume && !st.params.FromStart
 	if resumeNow {
@@ -338,6 +347,7 @@ func (st *Stream) Close() error {
 		st.resp.Body.Close()
 	}
 	st.mu.Unlock()
+	st.span.end()
 	return nil
 }
 
@@ -363,7 +373,7 @@ func (st *Stream) Events() iter.Seq2[Event, error] {
 			return
 		}
 		defer st.Close()
-		st.run(yield)
+		st.run(st.span.wrap(yield))
 	}
 }
 
@@ -408,6 +418,7 @@ func (st *Stream) run(yield func(Event, error) bool) {
 				return
 			}
 			st.events.client.logDebug("managedagents: event stream dropped", "session", st.sessionID, "error", dropErr)
+			st.span.dropped(dropErr)
 			if time.Since(connected) >= healthyAfter {
 				failures = 0
 			}
@@ -588,7 +599,9 @@ func (st *Stream) endConn(resp *http.Response) {
 // stream ended instead.
 func (st *Stream) reconnect(yield func(Event, error) bool, failures *int) *http.Response {
 	for {
-		if !st.sleep(backoff(st.params.ReconnectMin, st.params.ReconnectMax, *failures, reconnectJitter)) {
+		wait := backoff(st.params.ReconnectMin, st.params.ReconnectMax, *failures, reconnectJitter)
+		st.span.reconnecting(*failures+1, wait)
+		if !st.sleep(wait) {
 			st.reportEnd(yield)
 			return nil
 		}
@@ -606,6 +619,7 @@ func (st *Stream) reconnect(yield func(Event, error) bool, failures *int) *http.
 				return nil
 			}
 			st.events.client.logDebug("managedagents: stream reconnect failed", "session", st.sessionID, "error", err)
+			st.span.reconnectFailed(err)
 			continue
 		}
 		st.mu.Lock()
