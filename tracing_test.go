@@ -163,7 +163,7 @@ func TestWithTracerProviderNil(t *testing.T) {
 func TestTraceCallSpan(t *testing.T) {
 	tests := []struct {
 		name     string
-		op       string // as in call: "get", "create", "send"
+		op       string // as in call ("get", "create", "send"), or "thread"
 		steps    []step
 		wantName string
 		// want are attributes the span must have, absent those it must
@@ -207,6 +207,12 @@ func TestTraceCallSpan(t *testing.T) {
 			want:      map[string]string{"managedagents.request.outcome": "outcome_unknown", "error.type": "_OTHER"},
 			absent:    []string{"http.response.status_code", "managedagents.session.id"},
 			wantError: true},
+		{name: "a thread", op: "thread", steps: []step{fileStep(t, "threads/thread.json")},
+			wantName: "GET /v1/sessions/{session_id}/threads/{thread_id}",
+			want: map[string]string{
+				"managedagents.session.id": "sesn_1", "managedagents.thread.id": "sthr_1",
+				"managedagents.request.outcome": "success",
+			}},
 		{name: "an unknown session", op: "get", steps: []step{errorStep(404)},
 			wantName: "GET /v1/sessions/{session_id}",
 			want: map[string]string{
@@ -222,7 +228,12 @@ func TestTraceCallSpan(t *testing.T) {
 			c := newTestClient(t, srv.URL, WithTracerProvider(rec.Provider), WithRetryWait(time.Millisecond, time.Millisecond))
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 			defer cancel()
-			err := call(ctx, c, tt.op)
+			var err error
+			if tt.op == "thread" {
+				_, err = c.Threads.Get(ctx, "sesn_1", "sthr_1")
+			} else {
+				err = call(ctx, c, tt.op)
+			}
 			if (err != nil) != tt.wantError {
 				t.Fatalf("call: %v, want an error: %v", err, tt.wantError)
 			}
