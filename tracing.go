@@ -21,26 +21,14 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 )
 
-// The client traces with OpenTelemetry (https://opentelemetry.io/docs/languages/go/):
-//
-//   - every API call is one client span, whatever its number of attempts,
-//     named and attributed after the HTTP client semantic conventions
-//     (https://opentelemetry.io/docs/specs/semconv/http/http-spans/), with
-//     one span event per retry;
-//   - every Stream is one span from its opening to its end, whose
-//     connections and history reads are client spans beneath it;
-//   - every Runner call of a tool handler is one span, named and
-//     attributed after the GenAI execute_tool conventions
-//     (https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-agent-spans/).
-//
-// Spans are children of the span in the caller's context. Requests carry
-// that context in their headers (W3C traceparent, for instance) only
-// when the program has set a propagator with otel.SetTextMapPropagator;
-// the default one sends nothing.
-//
-// With no tracer provider set (the default until a program calls
-// otel.SetTracerProvider) or a no-op one, nothing is started, so tracing
-// costs no allocation.
+// The spans follow the HTTP client semantic conventions
+// (https://opentelemetry.io/docs/specs/semconv/http/http-spans/) for calls
+// and the GenAI execute_tool conventions
+// (https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-agent-spans/)
+// for tool calls; WithTracerProvider documents them. The hooks are nil-safe
+// methods of *callSpan, *streamSpan and *toolSpan, which are nil when
+// nothing is traced, so that the request path and the stream loop do no
+// work for tracing that is off.
 
 // tracerName is the instrumentation scope of the client's spans.
 const tracerName = "github.com/managedagents/managedagents-go"
@@ -96,10 +84,44 @@ const (
 )
 
 // WithTracerProvider sets the OpenTelemetry tracer provider of the
-// client's spans. Without it the client uses otel.GetTracerProvider() as
-// NewClient finds it: a provider the program sets later with
-// otel.SetTracerProvider is used too, and until then nothing is traced.
-// A no-op provider (go.opentelemetry.io/otel/trace/noop) turns tracing off.
+// client's spans. Without it the client uses the global provider
+// (otel.GetTracerProvider): one the program sets with otel.SetTracerProvider
+// after NewClient is used too, and until then nothing is traced. A no-op
+// provider (go.opentelemetry.io/otel/trace/noop) turns tracing off.
+//
+// The spans, their attributes and events:
+//
+//   - An API call: a client span "<METHOD> <route>", such as "GET
+//     /v1/sessions/{session_id}", with http.request.method, server.address,
+//     server.port, url.full, url.template, http.response.status_code,
+//     http.request.resend_count and error.type (the status code, or
+//     "timeout", "canceled", "_OTHER", …) as the HTTP client conventions
+//     define them, and managedagents.session.id, managedagents.thread.id,
+//     managedagents.request.id (the last answer's request-id),
+//     managedagents.request.attempts and managedagents.request.outcome
+//     ("success", "api_error", "outcome_unknown" for an error matching
+//     ErrOutcomeUnknown, "transport_error", "canceled", "decode_error",
+//     "invalid_params"). Each retry is a "retry" event at the time it was
+//     decided, with managedagents.attempt (the attempt that failed, from
+//     1), managedagents.reason, managedagents.wait (seconds) and the failed
+//     attempt's status and request ID. A failed call has the error status,
+//     with the error's message, which never contains a credential.
+//   - A stream: an internal span "Events.Stream" or "Threads.Stream" from
+//     the call that opens it to its end (Close, the end of the loop, or a
+//     failure to open), the parent of its connections and history reads.
+//     Its events: "stream.dropped" (managedagents.reason),
+//     "stream.reconnect" (managedagents.attempt, managedagents.wait),
+//     "stream.reconnect_failed" and "stream.history" (a gap fill:
+//     managedagents.phase, managedagents.events delivered,
+//     managedagents.result). At its end: managedagents.stream.events,
+//     .errors, .reconnects, .history_reads, .history_events and .end
+//     ("session_ended", "consumer_stopped", "closed", "error"). A stream
+//     that is neither ranged over nor closed never ends its span.
+//   - A Runner tool call: an internal span "execute_tool <name>" with
+//     gen_ai.operation.name "execute_tool", gen_ai.tool.name,
+//     gen_ai.tool.call.id (the tool-use event's ID), gen_ai.tool.type
+//     "function" and managedagents.session.id, lasting as long as the
+//     handler, with the error status when it fails.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(c *config) error {
 		if tp == nil {
