@@ -256,6 +256,9 @@ func TestTraceCallSpan(t *testing.T) {
 					t.Errorf("%s = %q, want none", k, v)
 				}
 			}
+			if _, port, _ := strings.Cut(strings.TrimPrefix(srv.URL, "http://"), ":"); attrs["server.port"] != port {
+				t.Errorf("server.port = %q, want %s", attrs["server.port"], port)
+			}
 			if !strings.HasPrefix(attrs["url.full"], srv.URL+"/v1/sessions") {
 				t.Errorf("url.full = %q", attrs["url.full"])
 			}
@@ -420,7 +423,9 @@ func TestTracingOffAllocs(t *testing.T) {
 // (Sessions.Get) and a stream of the 2,000-event mixed transcript, each
 // with the default tracer provider (the global one, not set) and, in the
 // same run, with the tracing hooks removed (Baseline). Both are answered
-// in memory, without a network. allocs/op must be equal:
+// in memory, without a network. allocs/op must be equal. SDK shows, for
+// comparison, the cost with tracing on: an SDK provider that samples
+// every span and exports none.
 //
 //	go test -run XXX -bench BenchmarkTracingOff -benchmem -count 5 .
 func BenchmarkTracingOff(b *testing.B) {
@@ -428,11 +433,26 @@ func BenchmarkTracingOff(b *testing.B) {
 		b.Skip("the global tracer provider is set in this process")
 	}
 	ctx := b.Context()
+	sdk := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))
+	withSDK := func(c *Client) *Client {
+		traced := *c
+		traced.tracing = newTracing(sdk, c.baseURL)
+		traced.Events = &EventsService{client: &traced}
+		traced.Sessions = &SessionsService{client: &traced}
+		return &traced
+	}
 	deflt, baseline := tracingOffClients(b, memJSONTransport{sessionJSON})
+	// One call each first, so that neither side pays for what the first
+	// call of the process sets up.
+	for _, c := range []*Client{baseline, deflt} {
+		if _, err := c.Sessions.Get(ctx, "sesn_1"); err != nil {
+			b.Fatal(err)
+		}
+	}
 	for _, bc := range []struct {
 		name string
 		c    *Client
-	}{{"Get/Baseline", baseline}, {"Get/DefaultProvider", deflt}} {
+	}{{"Get/Baseline", baseline}, {"Get/DefaultProvider", deflt}, {"Get/SDK", withSDK(deflt)}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -444,10 +464,12 @@ func BenchmarkTracingOff(b *testing.B) {
 	}
 	transcript := readFixture(b, mixedTranscriptFile)
 	sdeflt, sbaseline := tracingOffClients(b, memTransport{transcript})
+	streamDecode(b, sbaseline)
+	streamDecode(b, sdeflt)
 	for _, bc := range []struct {
 		name string
 		c    *Client
-	}{{"Stream/Baseline", sbaseline}, {"Stream/DefaultProvider", sdeflt}} {
+	}{{"Stream/Baseline", sbaseline}, {"Stream/DefaultProvider", sdeflt}, {"Stream/SDK", withSDK(sdeflt)}} {
 		b.Run(bc.name, func(b *testing.B) {
 			reportPerEvent(b, mixedTranscriptEvents, func() int { return streamDecode(b, bc.c) })
 		})
@@ -475,5 +497,47 @@ func TestTraceStreamSpanOpenFailure(t *testing.T) {
 	connect := rec.One(t, "GET /v1/sessions/{session_id}/events/stream")
 	if connect.Parent().SpanID() != span.SpanContext().SpanID() {
 		t.Error("the connect span is not a child of the stream span")
+	}
+}
+
+// TestTraceStreamEndsWithError: a stream that ends with an error (a drop,
+// with NoResume) ends its span with the error status, after counting what
+// it delivered; an event that does not decode is counted, not taken for
+// the end.
+func TestTraceStreamEndsWithError(t *testing.T) {
+	checkLeaks(t)
+	rec := NewTraceRecorder(t)
+	srv := newScriptServer(t, sseStep([]byte("event: session.status_running\ndata: "+ev(EventSessionStatusRunning, 1, true)+
+		"\n\nevent: agent.message\ndata: {\"type\":\"agent.message\",\"id\":\"sevt_2\",\"content\":7}\n\n"+
+		"event: session.status_idle\ndata: "+ev(EventSessionStatusIdle, 3, true)+"\n\n")))
+	c := newTestClient(t, srv.URL, WithTracerProvider(rec.Provider))
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	st, err := c.Events.Stream(ctx, "sesn_1", StreamParams{NoResume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last error
+	for _, err := range st.Events() {
+		last = err
+	}
+	if last == nil {
+		t.Fatal("the stream ended without the drop's error")
+	}
+	rec.CheckAllEnded(t)
+	span := rec.One(t, "Events.Stream")
+	attrs := SpanAttrs(span)
+	want := map[string]string{
+		"managedagents.stream.events": "2", "managedagents.stream.errors": "2",
+		"managedagents.stream.end": "error", "managedagents.stream.resume": "false",
+		"managedagents.stream.history_reads": "0",
+	}
+	for k, v := range want {
+		if attrs[k] != v {
+			t.Errorf("%s = %q, want %q", k, attrs[k], v)
+		}
+	}
+	if st := span.Status(); st.Code != codes.Error || st.Description != last.Error() {
+		t.Errorf("status %+v, want the error %q", st, last)
 	}
 }
