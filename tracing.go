@@ -139,7 +139,9 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // provider is still this one. It is found by its package, once, so that a
 // provider already set when this package is initialised is never taken for
 // it; if the otel package ever moves it, every span is started (correct,
-// just not free).
+// just not free). The eBPF auto-instrumentation, which makes that provider
+// record without a provider being set, therefore sees no span of this
+// client until one is set.
 var unsetGlobalProvider = func() trace.TracerProvider {
 	tp := otel.GetTracerProvider()
 	if t := reflect.TypeOf(tp); t.Kind() == reflect.Pointer && t.Elem().PkgPath() == "go.opentelemetry.io/otel/internal/global" {
