@@ -541,3 +541,36 @@ func TestTraceStreamEndsWithError(t *testing.T) {
 		t.Errorf("status %+v, want the error %q", st, last)
 	}
 }
+
+// TestTraceSampledOut: spans a sampler drops (non-recording) still end,
+// and the calls and the stream behave as without tracing.
+func TestTraceSampledOut(t *testing.T) {
+	checkLeaks(t)
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec), sdktrace.WithSampler(sdktrace.NeverSample()))
+	srv := newScriptServer(t, errorStep(529, "retry-after-ms", "1"), fileStep(t, "send/message.response.json"),
+		framesStep(ev(EventSessionStatusRunning, 1, true)))
+	c := newTestClient(t, srv.URL, WithTracerProvider(tp))
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := call(ctx, c, "send"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Events.Stream(ctx, "sesn_1", StreamParams{NoResume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for ev, err := range st.Events() {
+		got = append(got, describe(ev, err))
+	}
+	if len(got) != 2 || !strings.HasPrefix(got[1], "error ") {
+		t.Errorf("the stream yielded %q, want an event and the drop", got)
+	}
+	if n := len(rec.Started()); n != 0 {
+		t.Errorf("%d spans recorded by a sampler that drops every span", n)
+	}
+	if srv.count() != 3 {
+		t.Errorf("%d requests, want 3", srv.count())
+	}
+}
