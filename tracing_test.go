@@ -390,9 +390,7 @@ func TestTracingOffAllocs(t *testing.T) {
 			}
 		}
 	}
-	// Average over many runs: the transport's connection-free answers
-	// leave the counts steady.
-	base, ours := testing.AllocsPerRun(200, get(baseline)), testing.AllocsPerRun(200, get(deflt))
+	base, ours := leastAllocs(200, get(baseline)), leastAllocs(200, get(deflt))
 	if ours > base {
 		t.Errorf("Sessions.Get: %.1f allocs with the default provider, %.1f without tracing hooks", ours, base)
 	}
@@ -414,10 +412,21 @@ func TestTracingOffAllocs(t *testing.T) {
 	}
 	// The runtime's own allocations (goroutines, timers) vary by a few per
 	// stream; a hook that allocated per event would add thousands.
-	base, ours = testing.AllocsPerRun(5, stream(sbaseline)), testing.AllocsPerRun(5, stream(sdeflt))
+	base, ours = leastAllocs(2, stream(sbaseline)), leastAllocs(2, stream(sdeflt))
 	if ours > base+mixedTranscriptEvents/100 {
 		t.Errorf("a stream of %d events: %.0f allocs with the default provider, %.0f without tracing hooks", mixedTranscriptEvents, ours, base)
 	}
+}
+
+// leastAllocs is the least of three testing.AllocsPerRun(runs, f): it
+// counts the whole process, so a goroutine an earlier test left behind
+// can add to one count, hardly to all three.
+func leastAllocs(runs int, f func()) float64 {
+	least := testing.AllocsPerRun(runs, f)
+	for range 2 {
+		least = min(least, testing.AllocsPerRun(runs, f))
+	}
+	return least
 }
 
 // BenchmarkTracingOff measures the cost of tracing when it is off: a call
