@@ -67,6 +67,22 @@ func TestSessionsCalls(t *testing.T) {
 			golden: "sessions/session.golden", checkKeys: true,
 		},
 		{
+			name: "get multiagent",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Sessions.Get(ctx, "sesn_010Gc7XQmqmGfRviQ6mEY1hzdM")
+			},
+			response: "sessions/session_multiagent.json", method: "GET", path: "/v1/sessions/sesn_010Gc7XQmqmGfRviQ6mEY1hzdM",
+			golden: "sessions/session_multiagent.golden", checkKeys: true,
+		},
+		{
+			name: "get coordinator",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Sessions.Get(ctx, "sesn_01PdR4vKs8YwNq2LxT6mHc9bZe")
+			},
+			response: "sessions/session_coordinator.json", method: "GET", path: "/v1/sessions/sesn_01PdR4vKs8YwNq2LxT6mHc9bZe",
+			golden: "sessions/session_coordinator.golden", checkKeys: true,
+		},
+		{
 			name: "update",
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.Sessions.Update(ctx, "sesn_01uJqyNu7X49rEympmSxudQ5tS", SessionUpdateParams{
