@@ -106,9 +106,10 @@ func TestSessionsCalls(t *testing.T) {
 		{
 			name: "delete",
 			call: func(ctx context.Context, c *Client) (any, error) {
-				return nil, c.Sessions.Delete(ctx, "sesn_01uJqyNu7X49rEympmSxudQ5tS")
+				return c.Sessions.Delete(ctx, "sesn_01uJqyNu7X49rEympmSxudQ5tS")
 			},
 			response: "sessions/delete.json", method: "DELETE", path: "/v1/sessions/sesn_01uJqyNu7X49rEympmSxudQ5tS",
+			golden: "sessions/delete.golden", checkKeys: true,
 		},
 		{
 			name: "list",
@@ -445,7 +446,7 @@ func TestSessionsErrorPaths(t *testing.T) {
 			return err
 		},
 		"archive": func(c *Client) error { _, err := c.Sessions.Archive(ctx, "sesn_x"); return err },
-		"delete":  func(c *Client) error { return c.Sessions.Delete(ctx, "sesn_x") },
+		"delete":  func(c *Client) error { _, err := c.Sessions.Delete(ctx, "sesn_x"); return err },
 		"list":    func(c *Client) error { _, err := c.Sessions.List(ctx, SessionListParams{}); return err },
 		"all": func(c *Client) error {
 			for _, err := range c.Sessions.All(ctx, SessionListParams{}) {
