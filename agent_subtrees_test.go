@@ -24,6 +24,19 @@ func rawAgent(t *testing.T, fixture []byte) (tools []map[string]json.RawMessage,
 	return s.Agent.Tools, s.Agent.Multiagent
 }
 
+// checkReencoding encodes v, decoded from orig, and fails the test when a
+// member of orig is missing from the encoding.
+func checkReencoding(t *testing.T, what string, orig []byte, v any) {
+	t.Helper()
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if lost := droppedFields(t, orig, out); len(lost) > 0 {
+		t.Errorf("%s re-encodes as %s, losing %v", what, out, lost)
+	}
+}
+
 func TestMultiagentSessionTyped(t *testing.T) {
 	data := readFixture(t, "sessions/session_multiagent.json")
 	var s Session
@@ -88,13 +101,7 @@ func TestMultiagentSessionTyped(t *testing.T) {
 	}
 
 	// Re-encoding the typed multiagent loses nothing of the fixture.
-	out, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if lost := droppedFields(t, rawMulti, out); len(lost) > 0 {
-		t.Errorf("multiagent re-encodes as %s, losing %v", out, lost)
-	}
+	checkReencoding(t, "multiagent", rawMulti, m)
 }
 
 func TestCoordinatorRosterKeepsUnknownEntries(t *testing.T) {
@@ -118,13 +125,7 @@ func TestCoordinatorRosterKeepsUnknownEntries(t *testing.T) {
 		t.Errorf("roster[2] = %q (raw %s), want type self kept raw", got.Type, got.RawJSON())
 	}
 	_, rawMulti := rawAgent(t, data)
-	out, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if lost := droppedFields(t, rawMulti, out); len(lost) > 0 {
-		t.Errorf("coordinator re-encodes as %s, losing %v", out, lost)
-	}
+	checkReencoding(t, "coordinator", rawMulti, m)
 }
 
 func TestMultiagentUnknownVariantsKeptRaw(t *testing.T) {
@@ -136,13 +137,7 @@ func TestMultiagentUnknownVariantsKeptRaw(t *testing.T) {
 		if err := json.Unmarshal([]byte(in), &m); err != nil {
 			t.Fatalf("%s: %v", in, err)
 		}
-		out, err := json.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if lost := droppedFields(t, []byte(in), out); len(lost) > 0 {
-			t.Errorf("%s re-encodes as %s, losing %v", in, out, lost)
-		}
+		checkReencoding(t, in, []byte(in), m)
 	}
 	// A known type that does not fit is an error, not a silent loss.
 	var m MultiagentConfig

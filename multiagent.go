@@ -56,23 +56,19 @@ func (m *MultiagentConfig) RawJSON() json.RawMessage { return m.raw }
 // unchanged.
 func (m MultiagentConfig) MarshalJSON() ([]byte, error) {
 	type plain MultiagentConfig
-	if m.raw != nil && !knownMultiagent(m.Type) {
-		return m.raw, nil
-	}
-	return json.Marshal(plain(m))
+	return marshalOpen(plain(m), m.Type, m.raw, knownMultiagent)
 }
 
 // UnmarshalJSON decodes any configuration in one pass, keeping the JSON of
 // unknown types.
 func (m *MultiagentConfig) UnmarshalJSON(b []byte) error {
 	type plain MultiagentConfig
-	var p plain
-	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownMultiagent)
+	p, raw, err := unmarshalOpen(b, func(p *plain) *string { return &p.Type }, knownMultiagent)
 	if err != nil {
 		return err
 	}
 	*m = MultiagentConfig(p)
-	m.Type, m.raw = typ, raw
+	m.raw = raw
 	return nil
 }
 
@@ -116,13 +112,12 @@ func (a MultiagentAdvisor) MarshalJSON() ([]byte, error) {
 // unknown types.
 func (a *MultiagentAdvisor) UnmarshalJSON(b []byte) error {
 	type plain MultiagentAdvisor
-	var p plain
-	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownSwitch)
+	p, raw, err := unmarshalOpen(b, func(p *plain) *string { return &p.Type }, knownSwitch)
 	if err != nil {
 		return err
 	}
 	*a = MultiagentAdvisor(p)
-	a.Type, a.raw = typ, raw
+	a.raw = raw
 	return nil
 }
 
@@ -148,23 +143,19 @@ func (a *MultiagentAgents) RawJSON() json.RawMessage { return a.raw }
 // MarshalJSON encodes the block; an unknown one is written back unchanged.
 func (a MultiagentAgents) MarshalJSON() ([]byte, error) {
 	type plain MultiagentAgents
-	if a.raw != nil && !knownSwitch(a.Type) {
-		return a.raw, nil
-	}
-	return json.Marshal(plain(a))
+	return marshalOpen(plain(a), a.Type, a.raw, knownSwitch)
 }
 
 // UnmarshalJSON decodes the block in one pass, keeping the JSON of unknown
 // types.
 func (a *MultiagentAgents) UnmarshalJSON(b []byte) error {
 	type plain MultiagentAgents
-	var p plain
-	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownSwitch)
+	p, raw, err := unmarshalOpen(b, func(p *plain) *string { return &p.Type }, knownSwitch)
 	if err != nil {
 		return err
 	}
 	*a = MultiagentAgents(p)
-	a.Type, a.raw = typ, raw
+	a.raw = raw
 	return nil
 }
 
@@ -188,22 +179,18 @@ func (s *MultiagentSwitch) RawJSON() json.RawMessage { return s.raw }
 // MarshalJSON encodes the switch; an unknown one is written back unchanged.
 func (s MultiagentSwitch) MarshalJSON() ([]byte, error) {
 	type plain MultiagentSwitch
-	if s.raw != nil && !knownSwitch(s.Type) {
-		return s.raw, nil
-	}
-	return json.Marshal(plain(s))
+	return marshalOpen(plain(s), s.Type, s.raw, knownSwitch)
 }
 
 // UnmarshalJSON decodes the switch in one pass, keeping the JSON of unknown
 // types.
 func (s *MultiagentSwitch) UnmarshalJSON(b []byte) error {
 	type plain MultiagentSwitch
-	var p plain
-	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownSwitch)
+	p, raw, err := unmarshalOpen(b, func(p *plain) *string { return &p.Type }, knownSwitch)
 	if err != nil {
 		return err
 	}
 	*s = MultiagentSwitch(p)
-	s.Type, s.raw = typ, raw
+	s.raw = raw
 	return nil
 }

@@ -62,10 +62,7 @@ func (f *URLSourceFilter) RawJSON() json.RawMessage { return f.raw }
 // MarshalJSON encodes the filter; an unknown one is written back unchanged.
 func (f URLSourceFilter) MarshalJSON() ([]byte, error) {
 	type plain URLSourceFilter
-	if f.raw != nil && !knownURLSourceFilter(f.Type) {
-		return f.raw, nil
-	}
-	return json.Marshal(plain(f))
+	return marshalOpen(plain(f), f.Type, f.raw, knownURLSourceFilter)
 }
 
 // UnmarshalJSON accepts the object form and the bare strings "all" and
@@ -83,13 +80,12 @@ func (f *URLSourceFilter) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	type plain URLSourceFilter
-	var p plain
-	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownURLSourceFilter)
+	p, raw, err := unmarshalOpen(b, func(p *plain) *string { return &p.Type }, knownURLSourceFilter)
 	if err != nil {
 		return err
 	}
 	*f = URLSourceFilter(p)
-	f.Type, f.raw = typ, raw
+	f.raw = raw
 	return nil
 }
 
@@ -151,12 +147,11 @@ func (l UserLocation) MarshalJSON() ([]byte, error) {
 // types. A null member decodes as empty.
 func (l *UserLocation) UnmarshalJSON(b []byte) error {
 	type plain UserLocation
-	var p plain
-	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownUserLocation)
+	p, raw, err := unmarshalOpen(b, func(p *plain) *string { return &p.Type }, knownUserLocation)
 	if err != nil {
 		return err
 	}
 	*l = UserLocation(p)
-	l.Type, l.raw = typ, raw
+	l.raw = raw
 	return nil
 }
