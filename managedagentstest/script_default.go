@@ -130,7 +130,7 @@ func DefaultScript(ctx context.Context, t *Turn) error {
 	text := t.Text()
 	p := parseDirectives(text)
 	r := &scriptRun{t: t, tools: parseAgentTools(t.Agent()), selfHosted: t.SelfHosted(), extras: p.extras}
-	r.chargeCost(p.extras)
+	r.chargeCost()
 	input := int64(50 + runes(text) + runes(contentText(t.SystemMessage())))
 
 	for _, typ := range p.fails {

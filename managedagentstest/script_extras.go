@@ -81,8 +81,8 @@ func (e *extras) add(d directive) {
 
 // chargeCost applies the message's cost: lines before anything is emitted,
 // so that the turn's session.usage carries them.
-func (r *scriptRun) chargeCost(e extras) {
-	if r.err == nil && e.costed {
+func (r *scriptRun) chargeCost() {
+	if e := r.extras; r.err == nil && e.costed {
 		r.err = r.t.AddCost(e.cents, e.webFetch, e.webSearch)
 	}
 }
