@@ -43,6 +43,9 @@
 //	refuse: [explanation]                idle refusal with stop_details
 //	terminate: [error type]              session.error terminal; session terminated
 //	delegate: <agent name> <task>        a child thread does the task and replies (multi-agent)
+//	auto: <allow|ask|deny> [reason code] the auto policy's verdict on the message's run: calls
+//	cost: <cents> [fetches] [searches]   list_cost and server_tool_use in the session's usage
+//	redact:                              the reply ends with a redacted content block
 //
 // See [DefaultScript] for the exact sequences. Replace the agent with
 // [WithScript], slow it down with [WithStepDelay], wait for a session to
