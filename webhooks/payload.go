@@ -95,11 +95,11 @@ const (
 	// official SDK but not by the webhook documentation; whether they are
 	// ever sent is not known.
 	TypeSessionCreated        = "session.created"
-	TypeSessionPending        = "session.pending"        // see TypeSessionCreated
-	TypeSessionRunning        = "session.running"        // see TypeSessionCreated
-	TypeSessionIdled          = "session.idled"          // see TypeSessionCreated
+	TypeSessionPending        = "session.pending"         // see TypeSessionCreated
+	TypeSessionRunning        = "session.running"         // see TypeSessionCreated
+	TypeSessionIdled          = "session.idled"           // see TypeSessionCreated
 	TypeSessionRequiresAction = "session.requires_action" // see TypeSessionCreated
-	TypeSessionArchived       = "session.archived"       // see TypeSessionCreated
+	TypeSessionArchived       = "session.archived"        // see TypeSessionCreated
 
 	// TypeSessionThreadCreated: a child or advisor thread was created.
 	TypeSessionThreadCreated = "session.thread_created"
