@@ -30,9 +30,9 @@
 //
 // [DecodeEvent] (which Verify calls) gives an [Event] whose Data is one
 // Go type per session and thread webhook type ([*SessionStatusIdled],
-// [*SessionThreadCreated], …; all implement [SessionPayload]) or, for any
-// other type, an [*UnknownData]. Nothing is dropped: every Event and every
-// Data gives back its raw JSON.
+// [*SessionThreadCreated], …; all implement [SessionPayload], the thread
+// types also [ThreadPayload]) or, for any other type, an [*UnknownData].
+// Nothing is dropped: every Event and every Data gives back its raw JSON.
 //
 // # Serving
 //

@@ -161,17 +161,9 @@ func TestFakeDeliversEveryTypeTyped(t *testing.T) {
 		if d.ID != d.Event.ID || d.Event.CreatedAt.IsZero() {
 			t.Errorf("%s: webhook-id %q, event %q at %v", typ, d.ID, d.Event.ID, d.Event.CreatedAt)
 		}
-		var thread *webhooks.ThreadData
-		switch data := d.Event.Data.(type) {
-		case *webhooks.SessionThreadCreated:
-			thread = &data.ThreadData
-		case *webhooks.SessionThreadIdled:
-			thread = &data.ThreadData
-		case *webhooks.SessionThreadTerminated:
-			thread = &data.ThreadData
-		}
-		if thread != nil && !strings.HasPrefix(thread.SessionThreadID, "sthr_") {
-			t.Errorf("%s without a thread ID", typ)
+		th, isThread := d.Event.Data.(webhooks.ThreadPayload)
+		if isThread != strings.HasPrefix(typ, "session.thread_") || (isThread && !strings.HasPrefix(th.Thread().SessionThreadID, "sthr_")) {
+			t.Errorf("%s: thread payload %v, thread data %+v", typ, isThread, th)
 		}
 	}
 	for typ := range want {

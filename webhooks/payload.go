@@ -145,6 +145,17 @@ type ThreadData struct {
 	SessionThreadID string `json:"session_thread_id"`
 }
 
+// Thread returns d.
+func (d *ThreadData) Thread() *ThreadData { return d }
+
+// ThreadPayload is implemented by the data of the thread types
+// (session.thread_*), so one branch can serve them all.
+type ThreadPayload interface {
+	SessionPayload
+	// Thread returns the fields that the thread types share.
+	Thread() *ThreadData
+}
+
 // The Go types of the session webhook types, one per data.type.
 type (
 	// SessionStatusRunStarted is the data of [TypeSessionStatusRunStarted].
@@ -228,17 +239,6 @@ var sessionTypes = map[string]func() SessionPayload{
 	TypeSessionThreadTerminated:       func() SessionPayload { return new(SessionThreadTerminated) },
 }
 
-// threadIDOf returns the thread ID of a thread type's data, and false for
-// a session type.
-func threadIDOf(d SessionPayload) (string, bool) {
-	if t, ok := d.(interface{ threadData() *ThreadData }); ok {
-		return t.threadData().SessionThreadID, true
-	}
-	return "", false
-}
-
-func (d *ThreadData) threadData() *ThreadData { return d }
-
 // DecodeEvent parses a webhook body without verifying it; use it on bytes
 // that [Verifier.Verify] accepted, or in tests. It requires what every
 // delivery has: a JSON object with "type" "event", a non-empty "id" and a
@@ -316,7 +316,7 @@ func decodeData(raw json.RawMessage) (Data, error) {
 	if s.SessionID == "" {
 		return nil, reject(ErrMalformedPayload, "webhooks: malformed payload: no data.id for "+head.Type)
 	}
-	if id, isThread := threadIDOf(d); isThread && id == "" {
+	if th, isThread := d.(ThreadPayload); isThread && th.Thread().SessionThreadID == "" {
 		return nil, reject(ErrMalformedPayload, "webhooks: malformed payload: no data.session_thread_id for "+head.Type)
 	}
 	return d, nil

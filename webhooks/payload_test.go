@@ -58,19 +58,9 @@ func TestDecodeEveryType(t *testing.T) {
 			if id, ok := ev.SessionID(); !ok || id != "sesn_9" {
 				t.Errorf("SessionID() = %q, %v", id, ok)
 			}
-			if thread != "" {
-				var th *webhooks.ThreadData
-				switch d := ev.Data.(type) {
-				case *webhooks.SessionThreadCreated:
-					th = &d.ThreadData
-				case *webhooks.SessionThreadIdled:
-					th = &d.ThreadData
-				case *webhooks.SessionThreadTerminated:
-					th = &d.ThreadData
-				}
-				if th == nil || th.SessionThreadID != thread {
-					t.Errorf("thread data = %+v", th)
-				}
+			th, isThread := ev.Data.(webhooks.ThreadPayload)
+			if isThread != (thread != "") || (isThread && th.Thread().SessionThreadID != thread) {
+				t.Errorf("thread payload %v, thread data %+v", isThread, th)
 			}
 			if !bytes.Equal(ev.RawJSON(), body) {
 				t.Errorf("event RawJSON differs")
