@@ -98,6 +98,15 @@ func settle(t *testing.T, srv *managedagentstest.Server, sessionID string) {
 	}
 }
 
+// describe shows attempts without their bodies.
+func describe(attempts ...managedagentstest.WebhookAttempt) []string {
+	var out []string
+	for _, a := range attempts {
+		out = append(out, fmt.Sprintf("%s %s #%d bad-sig=%v dup=%v -> %d %s", a.WebhookID, a.Type, a.Attempt, a.BadSignature, a.Duplicate, a.Status, a.Err))
+	}
+	return out
+}
+
 // TestFakeDeliversEveryTypeTyped: every webhook type the fake sends
 // arrives through the Handler as its own Go type, about the right session
 // and thread.
@@ -210,14 +219,14 @@ func TestFakeBadSignatureIsRefusedThenRetried(t *testing.T) {
 	turn(t, srv, c, "hello")
 	attempts := srv.WebhookAttempts()
 	if len(attempts) != 3 {
-		t.Fatalf("%d attempts: %+v", len(attempts), attempts)
+		t.Fatalf("%d attempts: %v", len(attempts), describe(attempts...))
 	}
 	first, retry := attempts[0], attempts[2]
 	if !first.BadSignature || first.Status != http.StatusUnauthorized || first.Attempt != 1 {
-		t.Errorf("first attempt %+v", first)
+		t.Errorf("first attempt %v", describe(first))
 	}
 	if retry.WebhookID != first.WebhookID || retry.BadSignature || retry.Status != http.StatusNoContent || retry.Attempt != 2 {
-		t.Errorf("retry %+v", retry)
+		t.Errorf("retry %v", describe(retry))
 	}
 	if got := rec.types(); !slices.Equal(got, []string{"session.status_idled", "session.status_run_started"}) {
 		t.Errorf("handled %v", got)
