@@ -375,3 +375,72 @@ func TestAddWebhookErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhooksConcurrency: with WithWebhookConcurrency(2), two deliveries
+// are in flight at once; with the default, never.
+func TestWebhooksConcurrency(t *testing.T) {
+	noLeaks(t)
+	for _, c := range []struct {
+		opts []Option
+		want int
+	}{{nil, 1}, {[]Option{WithWebhookConcurrency(2)}, 2}} {
+		var mu sync.Mutex
+		inFlight, most := 0, 0
+		rcv := newHookReceiver(t, func(int, hookDelivery) int {
+			mu.Lock()
+			inFlight++
+			most = max(most, inFlight)
+			mu.Unlock()
+			time.Sleep(50 * time.Millisecond)
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+			return http.StatusNoContent
+		})
+		srv := newTestServer(t, c.opts...)
+		if err := srv.AddWebhook(rcv.srv.URL, hookSecret); err != nil {
+			t.Fatal(err)
+		}
+		s := createSession(t, srv, map[string]any{"initial_events": []any{userMessage("hi")}})
+		waitSession(t, srv.Fake, s["id"].(string))
+		waitHooks(t, srv.Fake)
+		mu.Lock()
+		if most != c.want {
+			t.Errorf("%d options: at most %d in flight, want %d", len(c.opts), most, c.want)
+		}
+		mu.Unlock()
+	}
+}
+
+// TestWebhooksReorderBatchTimesOut: a reorder batch that does not fill is
+// sent reversed after its hold.
+func TestWebhooksReorderBatchTimesOut(t *testing.T) {
+	noLeaks(t)
+	rcv := newHookReceiver(t, nil)
+	srv := newTestServer(t)
+	if err := srv.AddWebhook(rcv.srv.URL, hookSecret); err != nil {
+		t.Fatal(err)
+	}
+	srv.ReorderNextWebhooks(5) // a turn makes only two
+	start := time.Now()
+	s := createSession(t, srv, map[string]any{"initial_events": []any{userMessage("hi")}})
+	waitSession(t, srv.Fake, s["id"].(string))
+	waitHooks(t, srv.Fake)
+	if d := time.Since(start); d < reorderHold {
+		t.Errorf("sent after %v, before the hold of %v", d, reorderHold)
+	}
+	var types []string
+	for _, d := range rcv.deliveries() {
+		types = append(types, dataType(t, d.body))
+	}
+	if !slices.Equal(types, []string{"session.status_idled", "session.status_run_started"}) {
+		t.Errorf("types %v", types)
+	}
+	// The next turn is not held any more.
+	do(t, srv, "POST", "/v1/sessions/"+s["id"].(string)+"/events", map[string]any{"events": []any{userMessage("again")}}).ok(t)
+	waitSession(t, srv.Fake, s["id"].(string))
+	waitHooks(t, srv.Fake)
+	if got := rcv.deliveries(); len(got) != 4 || dataType(t, got[2].body) != "session.status_run_started" {
+		t.Errorf("%d deliveries after the batch", len(got))
+	}
+}
