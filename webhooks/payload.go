@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -282,42 +281,49 @@ func DecodeEvent(body []byte) (Event, error) {
 	return ev, nil
 }
 
-// decodeData decodes the data member by its type.
+// decodeData decodes the data member by its type. Every type of this
+// package has the members of flatData and no others, so one decode serves
+// them all; the typed value is then filled in from it.
 func decodeData(raw json.RawMessage) (Data, error) {
-	var head struct {
-		Type string `json:"type"`
-	}
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, reject(ErrMalformedPayload, `webhooks: malformed payload: "data" is not an object`)
 	}
-	if err := json.Unmarshal(raw, &head); err != nil {
-		return nil, malformed("data.", err)
+	var flat struct {
+		Type            string `json:"type"`
+		ID              string `json:"id"`
+		OrganizationID  string `json:"organization_id"`
+		WorkspaceID     string `json:"workspace_id"`
+		SessionThreadID string `json:"session_thread_id"`
 	}
-	if head.Type == "" {
+	if err := json.Unmarshal(raw, &flat); err != nil {
+		// A member of an unexpected JSON type: an error for the types of
+		// this package, and for the others only when type itself is
+		// unreadable; the raw JSON keeps all their members.
+		var head struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal(raw, &head) != nil || head.Type == "" || sessionTypes[head.Type] != nil {
+			return nil, malformed("data.", err)
+		}
+		return &UnknownData{Type: head.Type, raw: raw}, nil
+	}
+	if flat.Type == "" {
 		return nil, reject(ErrMalformedPayload, `webhooks: malformed payload: no data.type`)
 	}
-	newData, known := sessionTypes[head.Type]
+	newData, known := sessionTypes[flat.Type]
 	if !known {
-		u := &UnknownData{}
-		if err := json.Unmarshal(raw, u); err != nil {
-			// The members other than type are best effort for a type
-			// this package does not know; the raw JSON has them all.
-			u = &UnknownData{Type: head.Type}
-		}
-		u.raw = raw
-		return u, nil
+		return &UnknownData{Type: flat.Type, ID: flat.ID, OrganizationID: flat.OrganizationID, WorkspaceID: flat.WorkspaceID, raw: raw}, nil
+	}
+	if flat.ID == "" {
+		return nil, reject(ErrMalformedPayload, "webhooks: malformed payload: no data.id for "+flat.Type)
 	}
 	d := newData()
-	if err := json.Unmarshal(raw, d); err != nil {
-		return nil, malformed("data.", err)
-	}
-	s := d.Session()
-	s.raw = raw
-	if s.SessionID == "" {
-		return nil, reject(ErrMalformedPayload, "webhooks: malformed payload: no data.id for "+head.Type)
-	}
-	if th, isThread := d.(ThreadPayload); isThread && th.Thread().SessionThreadID == "" {
-		return nil, reject(ErrMalformedPayload, "webhooks: malformed payload: no data.session_thread_id for "+head.Type)
+	*d.Session() = SessionData{Type: flat.Type, SessionID: flat.ID, OrganizationID: flat.OrganizationID, WorkspaceID: flat.WorkspaceID, raw: raw}
+	if th, isThread := d.(ThreadPayload); isThread {
+		if flat.SessionThreadID == "" {
+			return nil, reject(ErrMalformedPayload, "webhooks: malformed payload: no data.session_thread_id for "+flat.Type)
+		}
+		th.Thread().SessionThreadID = flat.SessionThreadID
 	}
 	return d, nil
 }
@@ -332,11 +338,7 @@ func malformed(prefix string, err error) error {
 	case errors.As(err, &syntax):
 		return reject(ErrMalformedPayload, fmt.Sprintf("webhooks: malformed payload: not valid JSON (after %d bytes)", syntax.Offset))
 	case errors.As(err, &typ) && typ.Field != "":
-		// Field is a Go path that names embedded structs
-		// ("SessionData.id"); the JSON member is its last element, since
-		// every payload type is flat.
-		field := typ.Field[strings.LastIndexByte(typ.Field, '.')+1:]
-		return reject(ErrMalformedPayload, fmt.Sprintf("webhooks: malformed payload: %s%s is a JSON %s, not a %s", prefix, field, typ.Value, typ.Type))
+		return reject(ErrMalformedPayload, fmt.Sprintf("webhooks: malformed payload: %s%s is a JSON %s, not a %s", prefix, typ.Field, typ.Value, typ.Type))
 	case errors.As(err, &typ):
 		return reject(ErrMalformedPayload, fmt.Sprintf("webhooks: malformed payload: a JSON %s, not an object", typ.Value))
 	default:
