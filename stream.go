@@ -79,6 +79,12 @@ type StreamParams struct {
 	// DedupeWindow is how many recently delivered events are remembered to
 	// drop duplicates; zero means DefaultDedupeWindow.
 	DedupeWindow int
+	// After continues from a checkpoint taken with Stream.Checkpoint, in
+	// this process or another: the stream yields every persisted event
+	// after it, exactly once and in order, then follows live. It must be
+	// of the same session (and thread), and cannot be combined with
+	// FromStart or NoResume; the zero Checkpoint means none.
+	After Checkpoint
 }
 
 func (p *StreamParams) validate() error {
@@ -142,6 +148,9 @@ type Stream struct {
 	// hist reads the history the stream resumes from: the session's or a
 	// thread's.
 	hist streamHistory
+	// dial opens one connection (connect, or a thread stream's fallback
+	// around it), at the open and on every reconnect.
+	dial func() (*http.Response, error)
 
 	parent context.Context // the caller's: its end is reported as an error
 	ctx    context.Context // parent, also cancelled by Close
@@ -198,41 +207,45 @@ func (s *EventsService) Stream(ctx context.Context, sessionID string, params Str
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	params.setDefaults()
-	var q url.Values // nil without previews: an idle stream holds no map for it
-	for _, d := range params.EventDeltas {
-		if q == nil {
-			q = url.Values{}
-		}
-		q.Add("event_deltas[]", d)
+	if err := params.checkAfter(sessionID, ""); err != nil {
+		return nil, err
 	}
+	params.setDefaults()
 	st := &Stream{
 		events:    s,
 		sessionID: sessionID,
 		path:      "/v1/sessions/" + id + "/events/stream",
-		query:     q,
+		query:     deltasQuery(params.EventDeltas),
 		params:    params,
 		hist:      sessionHistory{},
 		parent:    ctx,
 		seen:      deliveredSet{max: params.DedupeWindow},
 	}
-	return st.open(st.connect)
+	st.dial = st.connect
+	return st.open()
 }
 
-// open marks where the stream starts in the history, connects with
-// connect, and prefills; on failure it releases the stream.
-func (st *Stream) open(connect func() (*http.Response, error)) (*Stream, error) {
+// open marks where the stream starts in the history (or restores it from
+// StreamParams.After), connects with st.dial, and prefills; on failure it
+// releases the stream.
+func (st *Stream) open() (*Stream, error) {
 	st.ctx, st.cancel = context.WithCancel(st.parent)
 	resumeNow := !st.params.NoResume && !st.params.FromStart
 	if resumeNow {
 		// Mark where "now" is in the history before subscribing, so that a
 		// gap can be filled from there and older events are not replayed.
-		if err := st.hist.start(st); err != nil {
+		// From a checkpoint, restore instead where the old stream stood.
+		start := st.hist.start
+		if !st.params.After.IsZero() {
+			st.seen.restore(st.params.After)
+			start = st.hist.restore
+		}
+		if err := start(st); err != nil {
 			st.cancel()
 			return nil, err
 		}
 	}
-	resp, err := connect()
+	resp, err := st.dial()
 	if err != nil {
 		st.cancel()
 		return nil, err
@@ -252,6 +265,9 @@ type streamHistory interface {
 	// start runs before the first connection of a resuming stream without
 	// FromStart: it marks the history already there as not to be yielded.
 	start(st *Stream) error
+	// restore runs instead of start for a stream opened from a checkpoint,
+	// once the delivered set holds the checkpoint's entries.
+	restore(st *Stream) error
 	// prefill runs after the first connection of that stream: it reads
 	// the events persisted between start and the connection, for the
 	// loop to yield first (st.pending, st.prefilled), when it can.
@@ -268,6 +284,10 @@ type streamHistory interface {
 type sessionHistory struct{}
 
 func (sessionHistory) start(st *Stream) error { return st.markStart() }
+
+// restore needs no I/O: the checkpoint's floor, newest time and entries are
+// all a fill needs.
+func (sessionHistory) restore(*Stream) error { return nil }
 func (sessionHistory) prefill(st *Stream)     { st.prefill() }
 func (sessionHistory) delivered(*Stream)      {}
 
@@ -595,7 +615,7 @@ func (st *Stream) reconnect(yield func(Event, error) bool, failures *int) *http.
 		*failures++
 		var resp *http.Response
 		var err error
-		onOwnStack(func() { resp, err = st.connect() })
+		onOwnStack(func() { resp, err = st.dial() })
 		if err != nil {
 			if st.ctx.Err() != nil {
 				st.reportEnd(yield)
