@@ -288,8 +288,8 @@ func (sessionHistory) start(st *Stream) error { return st.markStart() }
 // restore needs no I/O: the checkpoint's floor, newest time and entries are
 // all a fill needs.
 func (sessionHistory) restore(*Stream) error { return nil }
-func (sessionHistory) prefill(st *Stream)     { st.prefill() }
-func (sessionHistory) delivered(*Stream)      {}
+func (sessionHistory) prefill(st *Stream)    { st.prefill() }
+func (sessionHistory) delivered(*Stream)     {}
 
 func (sessionHistory) fill(st *Stream, yield func(Event, error) bool) outcome {
 	params := EventListParams{Order: OrderAsc, CreatedAtOrAfter: st.seen.resumeFrom()}
