@@ -194,6 +194,11 @@ type Stream struct {
 // session has run. Events are told apart by ID only; a live event is never
 // dropped because of its timestamp.
 //
+// To continue in another process, save Stream.Checkpoint after the events
+// you have handled and open the next stream with StreamParams.After: it
+// costs the same three requests, the first being a history read from 5 s
+// before the checkpoint's last event instead of the start marker.
+//
 // API: GET /v1/sessions/{session_id}/events/stream
 // https://platform.claude.com/docs/en/api/beta/sessions/events/stream
 func (s *EventsService) Stream(ctx context.Context, sessionID string, params StreamParams) (*Stream, error) {

@@ -49,6 +49,12 @@ const threadHistoryLimit = 200
 // it yields the thread's whole history first; with NoResume it reads no
 // history at all.
 //
+// From a checkpoint (StreamParams.After) the stream reads the history from
+// the checkpoint's cursor, a page at or before its last event, skips the
+// events up to that one, and yields the rest: usually one or two requests
+// instead of the whole history. If that event is no longer in the history
+// after the cursor, Stream returns an error rather than guess.
+//
 // API: GET /v1/sessions/{session_id}/threads/{thread_id}/stream
 // https://platform.claude.com/docs/en/api/beta/sessions/threads/events/stream
 func (s *ThreadsService) Stream(ctx context.Context, sessionID, threadID string, params StreamParams) (*Stream, error) {
