@@ -66,6 +66,9 @@ type consumer struct {
 	open func(c *managedagents.Client, after managedagents.Checkpoint) (*managedagents.Stream, error)
 	// last reports the event after which the consumer is done.
 	last func(managedagents.Event) bool
+	// down is how long each killed process stays down, while the session
+	// goes on.
+	down func() time.Duration
 
 	saved      []byte
 	got        []string
@@ -87,6 +90,9 @@ func (cs *consumer) run(first *managedagents.Stream) {
 		}
 		if done {
 			return
+		}
+		if cs.down != nil {
+			time.Sleep(cs.down())
 		}
 		// A new process: a new client, and the checkpoint from storage.
 		proc = startProcess(t, cs.srv)
@@ -169,7 +175,8 @@ func testSeed(t *testing.T) uint64 {
 
 // TestCheckpointSurvivesKills reads a turn of 5,000 events in processes
 // killed at 10 random points, each time continuing in a new client from
-// the checkpoint saved after the last event, while the fake server also
+// the checkpoint saved after the last event after up to 40 ms of downtime
+// (hundreds of events persisted meanwhile), while the fake server also
 // cuts the streams at random points: every persisted event is delivered
 // exactly once, in order. The fake stamps events to the millisecond, so
 // about ten share each processed_at, and kills land between them.
@@ -190,11 +197,12 @@ func TestCheckpointSurvivesKills(t *testing.T) {
 	}
 	srv.DropNextStreams(drops...)
 	t.Logf("kills after events %v, drops after %v frames", kills, drops)
+	down := func() time.Duration { return time.Duration(rng.IntN(40)) * time.Millisecond }
 
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	cs := &consumer{
-		t: t, srv: srv, kills: kills,
+		t: t, srv: srv, kills: kills, down: down,
 		open: func(c *managedagents.Client, after managedagents.Checkpoint) (*managedagents.Stream, error) {
 			return c.Events.Stream(ctx, s.ID, fastReconnect(managedagents.StreamParams{After: after}))
 		},
@@ -243,11 +251,12 @@ func TestThreadCheckpointSurvivesKills(t *testing.T) {
 		drops[i] = 1 + rng.IntN(400)
 	}
 	t.Logf("kills after events %v, drops after %v frames", kills, drops)
+	down := func() time.Duration { return time.Duration(rng.IntN(40)) * time.Millisecond }
 	sid, tid := startChild(t, ctx, c, ids)
 	before := len(threadHistory(t, c, sid, tid))
 	srv.DropNextStreams(drops...)
 	cs := &consumer{
-		t: t, srv: srv, kills: kills,
+		t: t, srv: srv, kills: kills, down: down,
 		open: func(c *managedagents.Client, after managedagents.Checkpoint) (*managedagents.Stream, error) {
 			return c.Threads.Stream(ctx, sid, tid, fastReconnect(managedagents.StreamParams{After: after}))
 		},
@@ -319,4 +328,66 @@ func TestCheckpointAtOneTimestamp(t *testing.T) {
 	cs.run(first)
 	cs.check(0, history(t, c, s.ID, managedagents.EventListParams{}))
 	t.Logf("%d events at one instant; checkpoint up to %d bytes", len(cs.got), cs.maxSize)
+}
+
+// TestCheckpointInHistory reads a finished turn from the start of its
+// history, killed at page boundaries of the thread history (200 events a
+// page) and around them: each new process continues from the history page
+// of the checkpoint, exactly after its last event.
+func TestCheckpointInHistory(t *testing.T) {
+	kills := []int{1, 150, 199, 200, 201, 399, 400, 401, 555}
+	t.Run("session", func(t *testing.T) {
+		noLeaks(t)
+		srv, c := newFakeWith(t, []managedagentstest.Option{managedagentstest.WithScript(messagesScript(700))})
+		s := create(t, c, "history")
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		if _, err := c.Events.Send(ctx, s.ID, managedagents.UserMessage("go")); err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.WaitIdle(ctx, s.ID); err != nil {
+			t.Fatal(err)
+		}
+		cs := &consumer{
+			t: t, srv: srv, kills: slices.Clone(kills),
+			open: func(c *managedagents.Client, after managedagents.Checkpoint) (*managedagents.Stream, error) {
+				return c.Events.Stream(ctx, s.ID, fastReconnect(managedagents.StreamParams{After: after, FromStart: after.IsZero()}))
+			},
+			last: func(ev managedagents.Event) bool {
+				idle, ok := ev.(*managedagents.SessionStatusIdleEvent)
+				return ok && idle.StopReason.EndsTurn()
+			},
+		}
+		first, err := cs.open(c, managedagents.Checkpoint{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs.run(first)
+		cs.check(0, history(t, c, s.ID, managedagents.EventListParams{}))
+	})
+	t.Run("thread", func(t *testing.T) {
+		noLeaks(t)
+		ids, goAhead := make(chan string, 1), make(chan struct{})
+		close(goAhead)
+		srv, c := newFakeWith(t, []managedagentstest.Option{managedagentstest.WithScript(childScript(700, ids, goAhead))})
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		sid, tid := startChild(t, ctx, c, ids)
+		if err := srv.WaitIdle(ctx, sid); err != nil {
+			t.Fatal(err)
+		}
+		cs := &consumer{
+			t: t, srv: srv, kills: slices.Clone(kills),
+			open: func(c *managedagents.Client, after managedagents.Checkpoint) (*managedagents.Stream, error) {
+				return c.Threads.Stream(ctx, sid, tid, fastReconnect(managedagents.StreamParams{After: after, FromStart: after.IsZero()}))
+			},
+			last: func(ev managedagents.Event) bool { return ev.EventType() == managedagents.EventAgentThreadMessageSent },
+		}
+		first, err := cs.open(c, managedagents.Checkpoint{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs.run(first)
+		cs.check(0, threadHistory(t, c, sid, tid))
+	})
 }
