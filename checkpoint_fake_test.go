@@ -391,3 +391,37 @@ func TestCheckpointInHistory(t *testing.T) {
 		cs.check(0, threadHistory(t, c, sid, tid))
 	})
 }
+
+// TestStreamOpensAfterOneTimestamp: a stream opened at "now" on a session
+// whose last events share one processed_at (a frozen clock) yields none of
+// them, only what comes next.
+func TestStreamOpensAfterOneTimestamp(t *testing.T) {
+	noLeaks(t)
+	frozen := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	srv, c := newFakeWith(t, []managedagentstest.Option{
+		managedagentstest.WithScript(messagesScript(30)),
+		managedagentstest.WithClock(func() time.Time { return frozen }),
+	})
+	s := create(t, c, "one instant")
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if _, err := c.Events.Send(ctx, s.ID, managedagents.UserMessage("one")); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.WaitIdle(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	before := len(history(t, c, s.ID, managedagents.EventListParams{}))
+	st, err := c.Events.Stream(ctx, s.ID, fastReconnect(managedagents.StreamParams{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Events.Send(ctx, s.ID, managedagents.UserMessage("two")); err != nil {
+		t.Fatal(err)
+	}
+	got := collect(t, st, true)
+	want := history(t, c, s.ID, managedagents.EventListParams{})[before:]
+	if diff := cmp.Diff(eventIDs(want), eventIDs(got)); diff != "" {
+		t.Errorf("stream vs the history after the open (-history +stream):\n%s", diff)
+	}
+}

@@ -170,6 +170,10 @@ type Stream struct {
 	// connection needs no history read of its own.
 	pending   []Event
 	prefilled bool
+	// startID is the start marker's event until the first history read
+	// has passed it: the events processed at its instant that the read
+	// returns before it predate the stream.
+	startID string
 }
 
 // Stream opens the session's live event stream. It returns once the server
@@ -345,8 +349,30 @@ func (st *Stream) markStart() error {
 	st.seen.check(newest, true)
 	if at, ok := newest.EventProcessedAt(); ok {
 		st.seen.floor = at
+		st.startID = newest.EventID()
 	}
 	return nil
+}
+
+// beforeStart reports a history event processed at the start marker's
+// instant that comes before the marker in the history, and so predates the
+// stream; it is recorded as delivered. The history is ordered by
+// processed_at, and its order among events of one instant is the same
+// newest first (where markStart took the marker) and oldest first.
+func (st *Stream) beforeStart(ev Event) bool {
+	if st.startID == "" {
+		return false
+	}
+	if ev.EventID() == st.startID {
+		st.startID = ""
+		return false
+	}
+	at, processed := ev.EventProcessedAt()
+	if !processed || !at.Equal(st.seen.floor) {
+		return false
+	}
+	st.seen.check(ev, false)
+	return true
 }
 
 // Reconnects reports how many times the stream has reconnected.
@@ -779,6 +805,9 @@ func (st *Stream) deliver(ev Event, yield func(Event, error) bool, live bool) bo
 		// Previews have no ID; an interrupt may have an empty one. Neither
 		// can be deduplicated.
 		return yield(ev, nil)
+	}
+	if !live && st.beforeStart(ev) {
+		return true
 	}
 	if st.seen.check(ev, live) {
 		return true
