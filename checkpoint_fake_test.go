@@ -77,6 +77,49 @@ type consumer struct {
 	maxSize    int
 }
 
+// sessionConsumer reads a session's stream until its turn ends; the first
+// process reads from the start of the history with fromStart, from the
+// open otherwise.
+func sessionConsumer(ctx context.Context, t *testing.T, srv *managedagentstest.Server, sessionID string, kills []int, fromStart bool) *consumer {
+	return &consumer{
+		t: t, srv: srv, kills: kills,
+		open: func(c *managedagents.Client, after managedagents.Checkpoint) (*managedagents.Stream, error) {
+			p := managedagents.StreamParams{After: after, FromStart: fromStart && after.IsZero()}
+			return c.Events.Stream(ctx, sessionID, fastReconnect(p))
+		},
+		last: func(ev managedagents.Event) bool {
+			idle, ok := ev.(*managedagents.SessionStatusIdleEvent)
+			return ok && idle.StopReason.EndsTurn()
+		},
+	}
+}
+
+// threadConsumer reads a child thread's stream until its reply to the
+// primary thread (childScript's last event).
+func threadConsumer(ctx context.Context, t *testing.T, srv *managedagentstest.Server, sessionID, threadID string, kills []int, fromStart bool) *consumer {
+	return &consumer{
+		t: t, srv: srv, kills: kills,
+		open: func(c *managedagents.Client, after managedagents.Checkpoint) (*managedagents.Stream, error) {
+			p := managedagents.StreamParams{After: after, FromStart: fromStart && after.IsZero()}
+			return c.Threads.Stream(ctx, sessionID, threadID, fastReconnect(p))
+		},
+		last: func(ev managedagents.Event) bool { return ev.EventType() == managedagents.EventAgentThreadMessageSent },
+	}
+}
+
+// runTurn opens the first process's stream, then starts a turn of the
+// session, and reads it with run.
+func (cs *consumer) runTurn(ctx context.Context, c *managedagents.Client, sessionID string) {
+	first, err := cs.open(c, managedagents.Checkpoint{})
+	if err != nil {
+		cs.t.Fatal(err)
+	}
+	if _, err := c.Events.Send(ctx, sessionID, managedagents.UserMessage("go")); err != nil {
+		cs.t.Fatal(err)
+	}
+	cs.run(first)
+}
+
 // run reads until last, starting the first process with first (a stream
 // already open, so that the test can send after it opened).
 func (cs *consumer) run(first *managedagents.Stream) {
@@ -201,24 +244,9 @@ func TestCheckpointSurvivesKills(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	cs := &consumer{
-		t: t, srv: srv, kills: kills, down: down,
-		open: func(c *managedagents.Client, after managedagents.Checkpoint) (*managedagents.Stream, error) {
-			return c.Events.Stream(ctx, s.ID, fastReconnect(managedagents.StreamParams{After: after}))
-		},
-		last: func(ev managedagents.Event) bool {
-			idle, ok := ev.(*managedagents.SessionStatusIdleEvent)
-			return ok && idle.StopReason.EndsTurn()
-		},
-	}
-	first, err := cs.open(c, managedagents.Checkpoint{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Events.Send(ctx, s.ID, managedagents.UserMessage("go")); err != nil {
-		t.Fatal(err)
-	}
-	cs.run(first)
+	cs := sessionConsumer(ctx, t, srv, s.ID, kills, false)
+	cs.down = down
+	cs.runTurn(ctx, c, s.ID)
 	want := history(t, c, s.ID, managedagents.EventListParams{})
 	if len(want) < n {
 		t.Fatalf("history has %d events, want at least %d", len(want), n)
@@ -255,13 +283,8 @@ func TestThreadCheckpointSurvivesKills(t *testing.T) {
 	sid, tid := startChild(t, ctx, c, ids)
 	before := len(threadHistory(t, c, sid, tid))
 	srv.DropNextStreams(drops...)
-	cs := &consumer{
-		t: t, srv: srv, kills: kills, down: down,
-		open: func(c *managedagents.Client, after managedagents.Checkpoint) (*managedagents.Stream, error) {
-			return c.Threads.Stream(ctx, sid, tid, fastReconnect(managedagents.StreamParams{After: after}))
-		},
-		last: func(ev managedagents.Event) bool { return ev.EventType() == managedagents.EventAgentThreadMessageSent },
-	}
+	cs := threadConsumer(ctx, t, srv, sid, tid, kills, false)
+	cs.down = down
 	first, err := cs.open(c, managedagents.Checkpoint{})
 	if err != nil {
 		t.Fatal(err)
@@ -308,24 +331,8 @@ func TestCheckpointAtOneTimestamp(t *testing.T) {
 	s := create(t, c, "one instant")
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	cs := &consumer{
-		t: t, srv: srv, kills: []int{1, 2, 17, 40, 41},
-		open: func(c *managedagents.Client, after managedagents.Checkpoint) (*managedagents.Stream, error) {
-			return c.Events.Stream(ctx, s.ID, fastReconnect(managedagents.StreamParams{After: after}))
-		},
-		last: func(ev managedagents.Event) bool {
-			idle, ok := ev.(*managedagents.SessionStatusIdleEvent)
-			return ok && idle.StopReason.EndsTurn()
-		},
-	}
-	first, err := cs.open(c, managedagents.Checkpoint{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Events.Send(ctx, s.ID, managedagents.UserMessage("go")); err != nil {
-		t.Fatal(err)
-	}
-	cs.run(first)
+	cs := sessionConsumer(ctx, t, srv, s.ID, []int{1, 2, 17, 40, 41}, false)
+	cs.runTurn(ctx, c, s.ID)
 	cs.check(0, history(t, c, s.ID, managedagents.EventListParams{}))
 	t.Logf("%d events at one instant; checkpoint up to %d bytes", len(cs.got), cs.maxSize)
 }
@@ -348,16 +355,7 @@ func TestCheckpointInHistory(t *testing.T) {
 		if err := srv.WaitIdle(ctx, s.ID); err != nil {
 			t.Fatal(err)
 		}
-		cs := &consumer{
-			t: t, srv: srv, kills: slices.Clone(kills),
-			open: func(c *managedagents.Client, after managedagents.Checkpoint) (*managedagents.Stream, error) {
-				return c.Events.Stream(ctx, s.ID, fastReconnect(managedagents.StreamParams{After: after, FromStart: after.IsZero()}))
-			},
-			last: func(ev managedagents.Event) bool {
-				idle, ok := ev.(*managedagents.SessionStatusIdleEvent)
-				return ok && idle.StopReason.EndsTurn()
-			},
-		}
+		cs := sessionConsumer(ctx, t, srv, s.ID, slices.Clone(kills), true)
 		first, err := cs.open(c, managedagents.Checkpoint{})
 		if err != nil {
 			t.Fatal(err)
@@ -376,13 +374,7 @@ func TestCheckpointInHistory(t *testing.T) {
 		if err := srv.WaitIdle(ctx, sid); err != nil {
 			t.Fatal(err)
 		}
-		cs := &consumer{
-			t: t, srv: srv, kills: slices.Clone(kills),
-			open: func(c *managedagents.Client, after managedagents.Checkpoint) (*managedagents.Stream, error) {
-				return c.Threads.Stream(ctx, sid, tid, fastReconnect(managedagents.StreamParams{After: after, FromStart: after.IsZero()}))
-			},
-			last: func(ev managedagents.Event) bool { return ev.EventType() == managedagents.EventAgentThreadMessageSent },
-		}
+		cs := threadConsumer(ctx, t, srv, sid, tid, slices.Clone(kills), true)
 		first, err := cs.open(c, managedagents.Checkpoint{})
 		if err != nil {
 			t.Fatal(err)
