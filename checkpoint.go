@@ -263,14 +263,10 @@ func (r *checkpointReader) uvarint() uint64 {
 	return v
 }
 
+// varint reads a zig-zag signed number, as binary.AppendVarint writes it.
 func (r *checkpointReader) varint() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail("bad number")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
+	u := r.uvarint()
+	return int64(u>>1) ^ -int64(u&1)
 }
 
 func (r *checkpointReader) uint64() uint64 {

@@ -264,11 +264,7 @@ func TestCheckpointSurvivesKills(t *testing.T) {
 func TestThreadCheckpointSurvivesKills(t *testing.T) {
 	noLeaks(t)
 	const n = 2000
-	ids, goAhead := make(chan string, 1), make(chan struct{})
-	srv, c := newFakeWith(t, []managedagentstest.Option{
-		managedagentstest.WithScript(childScript(n, ids, goAhead)),
-		managedagentstest.WithStepDelay(100 * time.Microsecond),
-	})
+	srv, c, ids, goAhead := childFake(t, n)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	seed := testSeed(t)
