@@ -292,11 +292,14 @@ func (r *checkpointReader) string() string {
 
 // Checkpoint returns where the stream stands after the events it has
 // delivered so far, for StreamParams.After; false for a stream with
-// NoResume, which keeps no position. Call it from the goroutine ranging
+// NoResume, which keeps no position, and for a stream opened at "now"
+// whose first history read failed and has not been read again yet (it
+// does not know yet which events of its start instant predate it). Call
+// it from the goroutine ranging
 // over Events (typically in the loop body, after handling an event), or
 // after the loop ended: the event just yielded counts as delivered.
 func (st *Stream) Checkpoint() (Checkpoint, bool) {
-	if st.params.NoResume {
+	if st.params.NoResume || st.startID != "" {
 		return Checkpoint{}, false
 	}
 	s := &st.seen

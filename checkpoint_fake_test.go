@@ -257,6 +257,9 @@ func TestCheckpointSurvivesKills(t *testing.T) {
 	}
 	t.Logf("%d events, 10 kills, %d reconnects, 0 duplicates, 0 losses; checkpoint %d to %d bytes",
 		len(cs.got), cs.reconnects, cs.minSize, cs.maxSize)
+	if cs.maxSize > 512 {
+		t.Errorf("a checkpoint took %d bytes, want at most 512", cs.maxSize)
+	}
 }
 
 // TestThreadCheckpointSurvivesKills: the same for a child thread's stream,
@@ -297,6 +300,9 @@ func TestThreadCheckpointSurvivesKills(t *testing.T) {
 	}
 	t.Logf("%d events, 10 kills, %d reconnects, 0 duplicates, 0 losses; checkpoint %d to %d bytes",
 		len(cs.got), cs.reconnects, cs.minSize, cs.maxSize)
+	if cs.maxSize > 512 {
+		t.Errorf("a checkpoint took %d bytes, want at most 512", cs.maxSize)
+	}
 }
 
 // messagesScript is a turn of n agent messages.
@@ -382,8 +388,15 @@ func TestCheckpointInHistory(t *testing.T) {
 
 // TestStreamOpensAfterOneTimestamp: a stream opened at "now" on a session
 // whose last events share one processed_at (a frozen clock) yields none of
-// them, only what comes next.
+// them, only what comes next; and so does a stream opened in another
+// process from its checkpoint taken before its first event.
 func TestStreamOpensAfterOneTimestamp(t *testing.T) {
+	for _, viaCheckpoint := range []bool{false, true} {
+		t.Run(fmt.Sprint("checkpoint=", viaCheckpoint), func(t *testing.T) { opensAfterOneTimestamp(t, viaCheckpoint) })
+	}
+}
+
+func opensAfterOneTimestamp(t *testing.T, viaCheckpoint bool) {
 	noLeaks(t)
 	frozen := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 	srv, c := newFakeWith(t, []managedagentstest.Option{
@@ -403,6 +416,21 @@ func TestStreamOpensAfterOneTimestamp(t *testing.T) {
 	st, err := c.Events.Stream(ctx, s.ID, fastReconnect(managedagents.StreamParams{}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if viaCheckpoint {
+		ck, ok := st.Checkpoint()
+		st.Close()
+		if !ok {
+			t.Fatal("no checkpoint after the open")
+		}
+		text, _ := ck.MarshalText()
+		var after managedagents.Checkpoint
+		if err := after.UnmarshalText(text); err != nil {
+			t.Fatal(err)
+		}
+		if st, err = startProcess(t, srv).c.Events.Stream(ctx, s.ID, fastReconnect(managedagents.StreamParams{After: after})); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := c.Events.Send(ctx, s.ID, managedagents.UserMessage("two")); err != nil {
 		t.Fatal(err)

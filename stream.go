@@ -321,7 +321,15 @@ func (st *Stream) prefill() {
 		st.events.client.logDebug("managedagents: the first history read is left to the stream loop", "session", st.sessionID, "error", err)
 		return
 	}
-	st.pending, st.prefilled = page.Data, true
+	// Pass the start marker now, so that a checkpoint taken before the
+	// first event already holds the events of its instant.
+	pending := make([]Event, 0, len(page.Data))
+	for _, ev := range page.Data {
+		if ev.EventID() == "" || !st.beforeStart(ev) {
+			pending = append(pending, ev)
+		}
+	}
+	st.pending, st.prefilled = pending, true
 }
 
 // markStart records the newest event already in the history as delivered,
@@ -443,6 +451,11 @@ func (st *Stream) run(yield func(Event, error) bool) {
 			out = st.deliverPending(yield)
 		case !st.params.NoResume:
 			out = st.hist.fill(st, yield)
+		}
+		if out == goOn {
+			// The history is read up to the connection: the start marker,
+			// if the read did not meet it, has no more events to sort out.
+			st.startID = ""
 		}
 		if out == stopStream {
 			st.endConn(resp)
