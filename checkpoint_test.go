@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"strings"
 	"testing"
@@ -168,4 +169,44 @@ func FuzzCheckpointUnmarshalText(f *testing.F) {
 			t.Fatalf("UnmarshalText(%q) then MarshalText = %q, %v", text, again, err)
 		}
 	})
+}
+
+// BenchmarkCheckpoint measures taking and marshalling a session stream's
+// checkpoint after an event, with a full dedupe window (1,024 events, 1 ms
+// apart, so that the whole window lies within the 5 s resume margin),
+// against decoding one agent.message frame, which the stream does for every
+// event anyway. Both run in turn within each op; compare the ratio:
+//
+//	go test -run XXX -bench BenchmarkCheckpoint -benchtime 20000x -count 5 .
+func BenchmarkCheckpoint(b *testing.B) {
+	st := &Stream{sessionID: "sesn_011CZkZAtmR3yMPDzynEDxu7", hist: sessionHistory{}, seen: deliveredSet{max: DefaultDedupeWindow}}
+	start := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	for i := range DefaultDedupeWindow {
+		at := start.Add(time.Duration(i) * time.Millisecond)
+		st.seen.check(&AgentMessageEvent{EventMeta: EventMeta{ID: fmt.Sprintf("sevt_01i71qHFE8q6mqc5fV2%07d", i), ProcessedAt: &at}}, true)
+	}
+	frame := []byte(`{"type":"agent.message","id":"sevt_01sjN7JVAX0pzpGarBa6yiKwia","content":[{"type":"text","text":"The repository contains 37 Go test files (*_test.go)."}],"processed_at":"2026-11-26T10:15:06.512Z"}`)
+	var decode, checkpoint time.Duration
+	var size int
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := DecodeEvent(frame); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		ck, _ := st.Checkpoint()
+		text, err := ck.MarshalText()
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(text)
+		t2 := time.Now()
+		decode += t1.Sub(t0)
+		checkpoint += t2.Sub(t1)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(decode.Nanoseconds())/n, "decode-ns/op")
+	b.ReportMetric(float64(checkpoint.Nanoseconds())/n, "checkpoint-ns/op")
+	b.ReportMetric(float64(checkpoint)/float64(decode), "checkpoint/decode")
+	b.ReportMetric(float64(size), "text-bytes")
 }
