@@ -43,10 +43,15 @@ const maxCheckpointText = 64 << 10
 // It does not replay live previews (event_start, event_delta), which are
 // never persisted. Events with an empty ID cannot be told apart: on a
 // session stream, those of the 5 s before the checkpoint may be delivered
-// again. A session event that the server stamps earlier than events already
-// delivered (another worker's clock) is caught by the 5 s margin while the
-// checkpoint remembers the events around it; further back it is taken as
-// delivered.
+// again. A session event that appears in the history after the checkpoint
+// but is stamped earlier than the last event (another worker's clock) is
+// delivered if it is stamped within 5 s of it and after the ninth-newest
+// event the checkpoint remembers; stamped earlier still, it is taken as
+// delivered. A thread checkpoint assumes that the thread's history keeps
+// its order; if its last event is no longer found after its cursor, Stream
+// returns an error instead of guessing. A checkpoint is taken after an
+// event was handed to the loop: save it after handling the event, and a
+// crash between the two makes the next process see that event again.
 //
 // The text form is URL-safe base64 with a version and a checksum: a
 // corrupt text, or one of an unknown version, fails to decode, and Stream

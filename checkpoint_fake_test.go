@@ -428,8 +428,14 @@ func opensAfterOneTimestamp(t *testing.T, viaCheckpoint bool) {
 		if err := after.UnmarshalText(text); err != nil {
 			t.Fatal(err)
 		}
+		histPath, streamPath := "/v1/sessions/"+s.ID+"/events", "/v1/sessions/"+s.ID+"/events/stream"
+		h0, s0 := srv.Count(http.MethodGet, histPath), srv.Count(http.MethodGet, streamPath)
 		if st, err = startProcess(t, srv).c.Events.Stream(ctx, s.ID, fastReconnect(managedagents.StreamParams{After: after})); err != nil {
 			t.Fatal(err)
+		}
+		// Opening from a checkpoint: the connection, one history read.
+		if h, n := srv.Count(http.MethodGet, histPath)-h0, srv.Count(http.MethodGet, streamPath)-s0; h != 1 || n != 1 {
+			t.Errorf("opening from the checkpoint took %d history reads and %d connections, want 1 and 1", h, n)
 		}
 	}
 	if _, err := c.Events.Send(ctx, s.ID, managedagents.UserMessage("two")); err != nil {

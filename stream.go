@@ -199,9 +199,9 @@ type Stream struct {
 // dropped because of its timestamp.
 //
 // To continue in another process, save Stream.Checkpoint after the events
-// you have handled and open the next stream with StreamParams.After: it
-// costs the same three requests, the first being a history read from 5 s
-// before the checkpoint's last event instead of the start marker.
+// you have handled and open the next stream with StreamParams.After: that
+// costs two requests, the connection and the history from 5 s before the
+// checkpoint's last event (and further pages if more happened since).
 //
 // API: GET /v1/sessions/{session_id}/events/stream
 // https://platform.claude.com/docs/en/api/beta/sessions/events/stream
@@ -323,10 +323,13 @@ func (st *Stream) prefill() {
 	}
 	// Pass the start marker now, so that a checkpoint taken before the
 	// first event already holds the events of its instant.
-	pending := make([]Event, 0, len(page.Data))
-	for _, ev := range page.Data {
-		if ev.EventID() == "" || !st.beforeStart(ev) {
-			pending = append(pending, ev)
+	pending := page.Data
+	if st.startID != "" {
+		pending = make([]Event, 0, len(page.Data))
+		for _, ev := range page.Data {
+			if ev.EventID() == "" || !st.beforeStart(ev) {
+				pending = append(pending, ev)
+			}
 		}
 	}
 	st.pending, st.prefilled = pending, true
