@@ -448,7 +448,6 @@ func (t *tracing) startStream(st *Stream) {
 	ctx, span := tracer.Start(st.parent, name, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
 	s := &streamSpan{span: span, st: st}
 	st.parent, st.span = ctx, s
-	st.hist = tracedHistory{streamHistory: st.hist, s: s}
 }
 
 // failed ends the span of a stream that did not open.
@@ -567,32 +566,36 @@ func (s *streamSpan) end() {
 	s.span.End()
 }
 
-// tracedHistory is a stream's history that records its reads on the
-// stream's span.
-type tracedHistory struct {
-	streamHistory
-	s *streamSpan
+// delivered is how many events the stream has delivered so far; filled
+// takes it to count the events of a history read.
+func (s *streamSpan) delivered() int64 {
+	if s == nil {
+		return 0
+	}
+	return s.events.Load()
 }
 
-func (h tracedHistory) prefill(st *Stream) {
-	h.streamHistory.prefill(st)
-	if st.prefilled {
-		h.read(int64(len(st.pending)), "prefill", goOn)
+// prefilled records the history read of an opening stream, when it
+// delivers the events it read (st.pending) first.
+func (s *streamSpan) prefilled(st *Stream) {
+	if s != nil && st.prefilled {
+		s.historyRead(int64(len(st.pending)), "prefill", goOn)
 	}
 }
 
-func (h tracedHistory) fill(st *Stream, yield func(Event, error) bool) outcome {
-	before := h.s.events.Load()
-	out := h.streamHistory.fill(st, yield)
-	h.read(h.s.events.Load()-before, "fill", out)
-	return out
+// filled records a gap fill that ended with out, begun when the stream had
+// delivered before events.
+func (s *streamSpan) filled(before int64, out outcome) {
+	if s != nil {
+		s.historyRead(s.events.Load()-before, "fill", out)
+	}
 }
 
-// read records one history read that delivered n events.
-func (h tracedHistory) read(n int64, phase string, out outcome) {
-	h.s.historyReads.Add(1)
-	h.s.historyEvents.Add(n)
-	if !h.s.span.IsRecording() {
+// historyRead records one history read that delivered n events.
+func (s *streamSpan) historyRead(n int64, phase string, out outcome) {
+	s.historyReads.Add(1)
+	s.historyEvents.Add(n)
+	if !s.span.IsRecording() {
 		return
 	}
 	result := "filled"
@@ -602,7 +605,7 @@ func (h tracedHistory) read(n int64, phase string, out outcome) {
 	case connLost:
 		result = "failed"
 	}
-	h.s.span.AddEvent(eventHistory, trace.WithAttributes(
+	s.span.AddEvent(eventHistory, trace.WithAttributes(
 		attrPhase.String(phase),
 		attrEvents.Int64(n),
 		attrResult.String(result),
