@@ -229,7 +229,7 @@ func (st *Stream) open(connect func() (*http.Response, error)) (*Stream, error) 
 		// gap can be filled from there and older events are not replayed.
 		if err := st.hist.start(st); err != nil {
 			st.cancel()
-			return nil, err
+			return nil, &streamOpenError{path: st.path, err: err}
 		}
 	}
 	resp, err := connect()
