@@ -140,9 +140,10 @@ type APIError struct {
 	Elapsed time.Duration
 	// GaveUp says why the client stopped sending the request when it sent
 	// it more than once: "retries exhausted" (the answer was retryable, but
-	// WithMaxRetries allows no more), "not retryable" (this answer is one
-	// the client does not send again) or "context done" (the caller's
-	// context ended). It is empty after a single attempt.
+	// WithMaxRetries allows no more) or "not retryable" (this answer is one
+	// the client does not send again). It is empty after a single attempt.
+	// (When the caller's context ends first, the error is the context's,
+	// and its message ends "gave up: context done".)
 	GaveUp string
 }
 
@@ -179,12 +180,17 @@ type tries struct {
 
 // String renders the attempts as the end of an error message, such as
 // " (3 attempts over 1.2s; gave up: retries exhausted)"; it is empty for a
-// single attempt, which needs no comment.
+// single attempt that needs no comment (one not cut short by the context
+// while it waited to retry).
 func (t tries) String() string {
-	if t.attempts < 2 {
+	if t.attempts < 2 && t.gaveUp == "" {
 		return ""
 	}
-	s := fmt.Sprintf(" (%d attempts over %v", t.attempts, roundElapsed(t.elapsed))
+	noun := "attempts"
+	if t.attempts == 1 {
+		noun = "attempt"
+	}
+	s := fmt.Sprintf(" (%d %s over %v", t.attempts, noun, roundElapsed(t.elapsed))
 	if t.gaveUp != "" {
 		s += "; gave up: " + t.gaveUp
 	}

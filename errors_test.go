@@ -25,6 +25,7 @@ func TestTriesString(t *testing.T) {
 		{tries{attempts: 2, elapsed: 12 * time.Millisecond, gaveUp: gaveUpNotRetryable}, " (2 attempts over 12ms; gave up: not retryable)"},
 		{tries{attempts: 2, elapsed: 1499 * time.Nanosecond, gaveUp: gaveUpContext}, " (2 attempts over 1µs; gave up: context done)"},
 		{tries{attempts: 4, elapsed: 2 * time.Second}, " (4 attempts over 2s)"},
+		{tries{attempts: 1, elapsed: time.Second, gaveUp: gaveUpContext}, " (1 attempt over 1s; gave up: context done)"},
 	} {
 		if got := tt.tries.String(); got != tt.want {
 			t.Errorf("%+v: got %q, want %q", tt.tries, got, tt.want)
@@ -73,6 +74,9 @@ func TestErrorSaysWhatWasTried(t *testing.T) {
 		{name: "the context ends during a wait", op: "get", timeout: 150 * time.Millisecond,
 			steps: []step{errorStep(529, hint...), errorStep(529, hint...)},
 			want:  "managedagents: GET /v1/sessions/sesn_1: context deadline exceeded (2 attempts over 150ms; gave up: context done)"},
+		{name: "the context ends before the first retry", op: "get", timeout: 50 * time.Millisecond,
+			steps: []step{errorStep(529, hint...)},
+			want:  "managedagents: GET /v1/sessions/sesn_1: context deadline exceeded (1 attempt over 50ms; gave up: context done)"},
 		{name: "a refused connection is retried", op: "get",
 			opts: []Option{WithHTTPClient(&http.Client{Transport: refused}), WithRetryWait(100*time.Millisecond, time.Second)},
 			want: `managedagents: GET /v1/sessions/sesn_1: Get "http://127.0.0.1:9/v1/sessions/sesn_1": dial tcp: connection refused ` +

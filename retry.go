@@ -307,15 +307,17 @@ func (a *callState) result(resp *http.Response, err error) (*http.Response, erro
 }
 
 // tried sums up the attempts of a call that failed. Why it gave up is
-// said only when it was sent more than once: the context ended, the
-// policy still wanted a retry (the limit stopped it), or the last answer is
-// one the policy does not retry.
+// said when it was sent more than once, or when the context ended while
+// it waited to send it again: the context ended, the policy still wanted a
+// retry (the limit stopped it), or the last answer is one the policy does
+// not retry.
 func (a *callState) tried() tries {
 	t := tries{attempts: a.retries + 1, elapsed: time.Since(a.start)}
+	ctxDone := a.ctxErr != nil && a.ctxErr() != nil
 	switch {
-	case t.attempts == 1:
-	case a.ctxErr != nil && a.ctxErr() != nil:
+	case ctxDone && (t.attempts > 1 || a.wantRetry):
 		t.gaveUp = gaveUpContext
+	case t.attempts == 1:
 	case a.wantRetry:
 		t.gaveUp = gaveUpExhausted
 	default:
