@@ -17,7 +17,6 @@ type (
 		Times    int    `json:"times,omitempty" jsonschema:"how often; once when absent"`
 		Loud     bool   `json:"loud,omitzero"`
 		Internal string `json:"-"`
-		hidden   int
 		Untagged float64
 	}
 	schemaAddress struct {
