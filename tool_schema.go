@@ -1,118 +1,108 @@
 package managedagents
 
 import (
+	"bytes"
 	"encoding/json"
-	"fmt"
 	"reflect"
 	"slices"
-	"time"
-
-	"github.com/google/jsonschema-go/jsonschema"
 )
 
-// InputSchemaFor returns the JSON Schema of In as the input_schema of a
-// custom tool: an object with a property per field, in field order, named
-// as encoding/json names it. A field's jsonschema tag is its description; a
-// field is required unless its json tag has omitempty or omitzero; fields
-// the input cannot carry (channels, functions, json:"-") are left out, and
-// properties the struct does not have are refused ("additionalProperties":
-// false). TypedTool calls it when given no schema.
+// ToolInputSchema is a custom tool's input_schema: a JSON Schema object
+// whose "type" is "object". Type, Properties and Required are the members
+// the API models; a schema decoded from JSON, or made by InputSchemaJSON,
+// also keeps its bytes, so that keywords this type does not model (such as
+// "additionalProperties" or "$defs") survive and an unchanged schema is
+// re-encoded byte for byte.
 //
-//	type lookupInput struct {
-//		CustomerID string `json:"customer_id" jsonschema:"the CRM's customer ID"`
-//		Fields     []string `json:"fields,omitempty" jsonschema:"fields to return; all when empty"`
-//	}
-//
-// The schema is what the API documents for a custom tool's input_schema, a
-// JSON Schema object whose type is "object"
-// (https://platform.claude.com/docs/en/api/beta/sessions/create): In must be a
-// struct, a pointer to one, or a map with string keys. Types are kept simple
-// for the model: a pointer or a slice, for which encoding/json reads an
-// absent member and null alike, has its element's type without a "null"
-// alternative; time.Time is a date-time string, []byte a base64 string, and
-// json.RawMessage or an interface any JSON value. A recursive type has no
-// such schema and is an error.
-func InputSchemaFor[In any]() (json.RawMessage, error) {
-	return inputSchemaFor(reflect.TypeFor[In](), "")
+// https://platform.claude.com/docs/en/managed-agents/tools
+type ToolInputSchema struct {
+	// Type is "object"; left empty it is sent as "object".
+	Type string `json:"type"`
+	// Properties maps each input member to its JSON Schema, as JSON.
+	Properties map[string]json.RawMessage `json:"properties,omitempty"`
+	// Required lists the members the input must have.
+	Required []string `json:"required,omitempty"`
+
+	raw json.RawMessage
 }
 
-// toolSchemaFor is InputSchemaFor for TypedTool: its error names the tool.
-func toolSchemaFor[In any](tool string) (json.RawMessage, error) {
-	return inputSchemaFor(reflect.TypeFor[In](), fmt.Sprintf("tool %q: ", tool))
+// plainSchema is ToolInputSchema without its methods, for encoding/json.
+type plainSchema ToolInputSchema
+
+// InputSchemaJSON returns the schema in raw, which is sent as given. What of
+// it fits the typed fields fills them; raw that is not a JSON object leaves
+// them empty and is still sent as given, for the API to judge.
+func InputSchemaJSON(raw json.RawMessage) ToolInputSchema {
+	if raw == nil {
+		return ToolInputSchema{}
+	}
+	var s ToolInputSchema
+	_ = s.UnmarshalJSON(raw) // keeps raw in any case
+	return s
 }
 
-// inputSchemaFor is InputSchemaFor for the type t; prefix starts its error
-// messages.
-func inputSchemaFor(t reflect.Type, prefix string) (json.RawMessage, error) {
-	s, err := jsonschema.ForType(t, &jsonschema.ForOptions{
-		IgnoreInvalidTypes: true,
-		TypeSchemas:        inputTypeSchemas,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %sno input schema for %v: %w", ErrInvalidParams, prefix, t, err)
-	}
-	simplifySchema(s)
-	if s == nil || s.Type != "object" { // nil: a type jsonschema-go ignores, such as a map with int keys
-		return nil, invalidParams("%sno input schema for %v: a tool's input is a JSON object, so it must be a struct or a map with string keys", prefix, t)
-	}
-	b, err := json.Marshal(s)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %sno input schema for %v: %w", ErrInvalidParams, prefix, t, err)
-	}
-	return b, nil
+// RawJSON returns the bytes the schema was decoded from or built with; nil
+// for a schema built from its fields.
+func (s ToolInputSchema) RawJSON() json.RawMessage { return s.raw }
+
+// IsZero reports whether the schema is unset, so that an absent
+// input_schema stays absent.
+func (s ToolInputSchema) IsZero() bool {
+	return s.raw == nil && s.Type == "" && s.Properties == nil && s.Required == nil
 }
 
-// anyJSONDescription describes a property that takes any JSON value. It is
-// there because jsonschema-go renders an empty schema as the boolean schema
-// true, which says the same but is not an object.
-const anyJSONDescription = "any JSON value"
-
-// inputTypeSchemas are the types whose JSON form is not what their Go kind
-// suggests.
-var inputTypeSchemas = map[reflect.Type]*jsonschema.Schema{
-	reflect.TypeFor[time.Time]():       {Type: "string", Format: "date-time"},
-	reflect.TypeFor[[]byte]():          {Type: "string", Description: "base64-encoded bytes"},
-	reflect.TypeFor[json.RawMessage](): {Description: anyJSONDescription},
-	reflect.TypeFor[any]():             {Description: anyJSONDescription},
+// UnmarshalJSON decodes the schema and keeps its bytes. A schema whose
+// members do not fit the typed fields is not an error: the bytes are kept
+// and the fields hold what decoded. JSON null leaves the schema unset.
+func (s *ToolInputSchema) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		*s = ToolInputSchema{}
+		return nil
+	}
+	var p plainSchema
+	_ = json.Unmarshal(b, &p) // best effort: raw holds the truth
+	*s = ToolInputSchema(p)
+	s.raw = bytes.Clone(b)
+	return nil
 }
 
-// simplifySchema rewrites, in place, what jsonschema-go infers into the
-// plainer form a tool's input needs: a "null" alternative in a list of
-// types is dropped, and a schema that takes anything is an object with a
-// description rather than the boolean schema true.
-func simplifySchema(s *jsonschema.Schema) {
-	if s == nil {
-		return
-	}
-	if slices.Contains(s.Types, "null") {
-		// A pointer or a slice: ["null", T], or ["null"] alone for a
-		// pointer to a type that takes any value.
-		types := slices.DeleteFunc(slices.Clone(s.Types), func(t string) bool { return t == "null" })
-		s.Types = nil
-		switch len(types) {
-		case 0:
-		case 1:
-			s.Type = types[0]
-		default:
-			s.Types = types
+// MarshalJSON writes the kept bytes when the typed fields still say what
+// they said; after an edit of the fields it writes the kept members with the
+// edited ones replaced, so that nothing else is lost. A schema built from
+// its fields gets "type": "object" by default.
+func (s ToolInputSchema) MarshalJSON() ([]byte, error) {
+	if s.raw == nil {
+		p := plainSchema(s)
+		if p.Type == "" {
+			p.Type = "object"
 		}
+		return json.Marshal(p)
 	}
-	if isTrueSchema(s) {
-		s.Description = anyJSONDescription
-		return
+	var orig plainSchema
+	var members map[string]json.RawMessage
+	if json.Unmarshal(s.raw, &orig) != nil || json.Unmarshal(s.raw, &members) != nil || members == nil {
+		return s.raw, nil // not an object: sent as given
 	}
-	for _, p := range s.Properties {
-		simplifySchema(p)
+	if orig.Type == s.Type && reflect.DeepEqual(orig.Properties, s.Properties) && slices.Equal(orig.Required, s.Required) {
+		return s.raw, nil
 	}
-	simplifySchema(s.Items)
-	if s.AdditionalProperties != nil && s.AdditionalProperties.Not == nil { // not the schema false
-		simplifySchema(s.AdditionalProperties)
+	set := func(key string, v any, empty bool) error {
+		if empty {
+			delete(members, key)
+			return nil
+		}
+		b, err := json.Marshal(v)
+		members[key] = b
+		return err
 	}
-}
-
-// isTrueSchema reports whether s is the empty schema, which accepts
-// anything: such as the schema of an interface other than any.
-func isTrueSchema(s *jsonschema.Schema) bool {
-	b, err := json.Marshal(s)
-	return err == nil && string(b) == "true"
+	if err := set("type", s.Type, s.Type == ""); err != nil {
+		return nil, err
+	}
+	if err := set("properties", s.Properties, s.Properties == nil); err != nil {
+		return nil, err
+	}
+	if err := set("required", s.Required, s.Required == nil); err != nil {
+		return nil, err
+	}
+	return json.Marshal(members) // keys sorted
 }
