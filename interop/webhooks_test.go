@@ -88,7 +88,7 @@ func TestWebhooksSDKAndOursAgree(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := e.ours.Sessions.Delete(ctx, s.ID); err != nil {
+	if _, err := e.ours.Sessions.Delete(ctx, s.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.srv.WaitWebhooks(ctx); err != nil {

@@ -127,7 +127,7 @@ func TestFakeDeliversEveryTypeTyped(t *testing.T) {
 		}
 		settle(t, srv, id)
 	}
-	if err := c.Sessions.Delete(ctx, id); err != nil {
+	if _, err := c.Sessions.Delete(ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	settle(t, srv, "")
