@@ -25,7 +25,7 @@ import (
 //
 // The schema is what the API documents for a custom tool's input_schema, a
 // JSON Schema object whose type is "object"
-// (https://platform.claude.com/docs/en/api/beta/sessions/create): In must be a
+// (https://platform.claude.com/docs/en/managed-agents/tools): In must be a
 // struct, a pointer to one, or a map with string keys. Types are kept simple
 // for the model: a pointer or a slice, for which encoding/json reads an
 // absent member and null alike, has its element's type without a "null"

@@ -41,7 +41,7 @@ func TestTypedToolInferredSchemaAgainstTheFake(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Create with an inferred schema: %v", err)
 	}
-	if len(s.Agent.Tools) != 1 || !jsonSame(t, s.Agent.Tools[0].InputSchema, r.Tools[0].InputSchema) {
+	if len(s.Agent.Tools) != 1 || !jsonSame(t, s.Agent.Tools[0].InputSchema.RawJSON(), r.Tools[0].InputSchema) {
 		t.Fatalf("session tools = %+v, want the inferred schema %s", s.Agent.Tools, r.Tools[0].InputSchema)
 	}
 	res, err := r.Run(ctx, s.ID, managedagents.UserMessage(`call: lookup {"customer_id":"c_42","fields":["name","plan"]}`))

@@ -178,7 +178,7 @@ func TestTypedToolInfersItsSchema(t *testing.T) {
 	greet := func(ctx context.Context, in schemaFlat) (string, error) { return "hello " + in.Name, nil }
 	d := TypedTool("greet", "Greets someone.", nil, greet)
 	want, _ := InputSchemaFor[schemaFlat]()
-	if string(d.InputSchema) != string(want) || string(d.Tool().InputSchema) != string(want) {
+	if string(d.InputSchema) != string(want) || string(d.Tool().InputSchema.RawJSON()) != string(want) {
 		t.Errorf("InputSchema = %s, want the inferred %s", d.InputSchema, want)
 	}
 	out, err := d.Handler(t.Context(), json.RawMessage(`{"name":"Ada"}`))
