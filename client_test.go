@@ -108,6 +108,29 @@ func TestNewClientEnvironment(t *testing.T) {
 			t.Errorf("credentials sent: authorization=%q x-api-key=%q; want only the bearer token", h.Get("authorization"), h.Get("x-api-key"))
 		}
 	})
+	t.Run("the key is not sent to a loopback WithBaseURL", func(t *testing.T) {
+		t.Setenv("ANTHROPIC_API_KEY", "env-key")
+		t.Setenv("ANTHROPIC_BASE_URL", "")
+		for _, base := range []string{"http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080", "http://127.1.2.3"} {
+			_, err := NewClient(WithBaseURL(base))
+			want := "managedagents: no credentials: ANTHROPIC_API_KEY is not sent to " + base +
+				", a loopback URL given with WithBaseURL (a test server, most likely); pass WithAPIKey or WithAuthToken"
+			if err == nil || err.Error() != want {
+				t.Errorf("WithBaseURL(%s):\n got %v\nwant %s", base, err, want)
+			}
+		}
+		c, err := NewClient(WithBaseURL("http://127.0.0.1:8080"), WithAPIKey("given"))
+		if err != nil || c.cred.reveal() != "given" {
+			t.Errorf("with WithAPIKey: %v; want the given key", err)
+		}
+	})
+	t.Run("the key goes with a remote WithBaseURL", func(t *testing.T) {
+		t.Setenv("ANTHROPIC_API_KEY", "env-key")
+		c, err := NewClient(WithBaseURL("https://gateway.example.com/anthropic"))
+		if err != nil || c.cred.reveal() != "env-key" {
+			t.Fatalf("NewClient = %v; want the environment's key", err)
+		}
+	})
 	t.Run("WithoutEnvironment ignores it", func(t *testing.T) {
 		t.Setenv("ANTHROPIC_API_KEY", "env-key")
 		if _, err := NewClient(WithoutEnvironment()); err == nil || !strings.Contains(err.Error(), "no credentials") {
@@ -245,10 +268,10 @@ func TestAPIErrorFromFixtures(t *testing.T) {
 				t.Errorf("Body = %s, want the raw body", apiErr.Body)
 			}
 			want := tt.want
-			want.Method, want.Path = "GET", "/v1/sessions/sesn_1"
+			want.Method, want.Path, want.Attempts = "GET", "/v1/sessions/sesn_1", 1
 			if diff := cmp.Diff(want, *apiErr, cmp.FilterPath(func(p cmp.Path) bool {
 				f := p.Last().String()
-				return f == ".Header" || f == ".Body" || f == ".Details"
+				return f == ".Header" || f == ".Body" || f == ".Details" || f == ".Elapsed"
 			}, cmp.Ignore())); diff != "" {
 				t.Errorf("APIError mismatch (-want +got):\n%s", diff)
 			}

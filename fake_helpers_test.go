@@ -27,13 +27,7 @@ func newFakeWith(t testing.TB, srvOpts []managedagentstest.Option, opts ...manag
 	t.Helper()
 	srv := managedagentstest.NewServer(srvOpts...)
 	t.Cleanup(srv.Close)
-	base := []managedagents.Option{
-		managedagents.WithBaseURL(srv.URL()),
-		managedagents.WithAPIKey("test-key"),
-		managedagents.WithoutEnvironment(),
-		managedagents.WithRetryWait(time.Millisecond, 5*time.Millisecond),
-	}
-	c, err := managedagents.NewClient(append(base, opts...)...)
+	c, err := srv.NewClient(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
