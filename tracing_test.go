@@ -585,3 +585,26 @@ func TestTraceSampledOut(t *testing.T) {
 		t.Errorf("%d requests, want 3", srv.count())
 	}
 }
+
+// TestTraceThreadStreamSpan: a thread stream's span is named for
+// Threads.Stream and carries the thread's ID.
+func TestTraceThreadStreamSpan(t *testing.T) {
+	checkLeaks(t)
+	rec := NewTraceRecorder(t)
+	srv := newScriptServer(t, framesStep(ev(EventSessionStatusRunning, 1, true)))
+	c := newTestClient(t, srv.URL, WithTracerProvider(rec.Provider))
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	st, err := c.Threads.Stream(ctx, "sesn_1", "sthr_1", StreamParams{NoResume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range st.Events() {
+	}
+	rec.CheckAllEnded(t)
+	attrs := SpanAttrs(rec.One(t, "Threads.Stream"))
+	if attrs["managedagents.thread.id"] != "sthr_1" || attrs["managedagents.session.id"] != "sesn_1" ||
+		attrs["url.template"] != "/v1/sessions/{session_id}/threads/{thread_id}/stream" {
+		t.Errorf("attributes %v", attrs)
+	}
+}
