@@ -131,6 +131,14 @@ func (r *Runner) handlers() (map[string]ToolHandler, error) {
 // gets an error result too, never silence. Calls that were already
 // answered (by this runner before a reconnect, or by someone else) are not
 // answered again.
+//
+// In a multi-agent session the runner answers the calls of every thread:
+// the session stream carries the tool uses of other threads too (with
+// session_thread_id), and the answers, which never carry a thread ID, are
+// routed by the server by tool-use ID. Each call is answered once,
+// whichever way it was seen (the tool-use event, a requires_action idle of
+// its thread or of the session, the history). The turn ends on the
+// session's idle, not on a thread's.
 func (r *Runner) Run(ctx context.Context, sessionID string, events ...EventParam) (*TurnResult, error) {
 	handlers, err := r.handlers()
 	if err != nil {
@@ -171,13 +179,29 @@ func (r *Runner) Run(ctx context.Context, sessionID string, events ...EventParam
 
 	return newTurnTracker(echoes).follow(ctx, st, true, func(e Event) error {
 		rs.observe(e)
-		if idle, ok := e.(*SessionStatusIdleEvent); ok && idle.StopReason.Type == StopReasonRequiresAction {
-			if err := rs.answerListed(idle.StopReason.EventIDs); err != nil {
+		if ids := awaitedIDs(e); ids != nil {
+			if err := rs.answerListed(ids); err != nil {
 				return err
 			}
 		}
 		return rs.sendError()
 	})
+}
+
+// awaitedIDs returns the tool uses that a requires_action idle of the
+// session or of one of its threads waits for, or nil.
+func awaitedIDs(e Event) []string {
+	switch e := e.(type) {
+	case *SessionStatusIdleEvent:
+		if e.StopReason.Type == StopReasonRequiresAction {
+			return e.StopReason.EventIDs
+		}
+	case *SessionThreadStatusIdleEvent:
+		if e.StopReason.Type == StopReasonRequiresAction {
+			return e.StopReason.EventIDs
+		}
+	}
+	return nil
 }
 
 // runState is one Run's bookkeeping.
