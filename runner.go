@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -121,10 +122,16 @@ func (r *Runner) handlers() (map[string]ToolHandler, error) {
 	return m, nil
 }
 
-// Run sends events (none to pick up a session that is already waiting)
-// and follows the session, answering tool calls, until the turn ends with
-// a stop reason other than requires_action, or the session terminates. It
-// returns the whole turn, every requires_action round included.
+// Run sends events and follows the session, answering tool calls, until
+// the turn ends with a stop reason other than requires_action, or the
+// session terminates. It returns the whole turn, every requires_action
+// round included.
+//
+// With no events, Run picks up the session as it is: it answers the calls
+// still open in its history (each once, however often the history and the
+// stream show it) and follows the turn to its end; on a session whose last
+// turn has ended and that waits for nothing it sends nothing and returns
+// at once, with that turn's stop reason and no events.
 //
 // Handlers of concurrent calls run concurrently. A handler's error or
 // panic becomes an error result; a call of a tool that is not registered
@@ -171,9 +178,13 @@ func (r *Runner) Run(ctx context.Context, sessionID string, events ...EventParam
 	}()
 	if len(events) == 0 {
 		// Nothing sent: the session may already be waiting on calls made
-		// before the stream opened.
-		if err := rs.answerPending(); err != nil {
+		// before the stream opened, or be done.
+		ended, err := rs.answerPending()
+		if err != nil {
 			return nil, err
+		}
+		if ended != nil {
+			return &TurnResult{StopReason: ended}, nil
 		}
 	}
 
@@ -226,28 +237,38 @@ func (rs *runState) sendError() error {
 	return rs.sendErr
 }
 
-// observe answers new tool calls and notes answers already given.
-func (rs *runState) observe(e Event) {
+// note records a tool use or an answer without answering anything.
+func (rs *runState) note(e Event) {
 	switch e := e.(type) {
 	case *AgentCustomToolUseEvent:
 		rs.seen[e.ID] = e
-		rs.answerCustom(e)
 	case *AgentToolUseEvent:
 		rs.seen[e.ID] = e
-		if e.EvaluatedPermission == PermissionAsk {
-			rs.confirm(ToolCall{ID: e.ID, Name: e.Name, Input: e.Input, Event: e})
-		}
 	case *AgentMCPToolUseEvent:
 		rs.seen[e.ID] = e
-		if e.EvaluatedPermission == PermissionAsk {
-			rs.confirm(ToolCall{ID: e.ID, Name: e.Name, MCPServerName: e.MCPServerName, Input: e.Input, Event: e})
-		}
 	case *UserCustomToolResultEvent:
 		rs.answered[e.CustomToolUseID] = true
 	case *UserToolConfirmationEvent:
 		rs.answered[e.ToolUseID] = true
 	case *UserToolResultEvent:
 		rs.answered[e.ToolUseID] = true
+	}
+}
+
+// observe answers new tool calls and notes answers already given.
+func (rs *runState) observe(e Event) {
+	rs.note(e)
+	switch e := e.(type) {
+	case *AgentCustomToolUseEvent:
+		rs.answerCustom(e)
+	case *AgentToolUseEvent:
+		if e.EvaluatedPermission == PermissionAsk {
+			rs.answerEvent(e)
+		}
+	case *AgentMCPToolUseEvent:
+		if e.EvaluatedPermission == PermissionAsk {
+			rs.answerEvent(e)
+		}
 	}
 }
 
@@ -277,26 +298,46 @@ func (rs *runState) answerListed(ids []string) error {
 	})
 }
 
-// answerPending answers the calls of a session already waiting: the tool
-// uses listed by its last requires_action idle, unless answered since.
-func (rs *runState) answerPending() error {
+// answerPending answers the calls of a session already waiting: those
+// listed by its last requires_action idle and those made since its last
+// idle, unless answered. It reads the whole history before answering
+// anything, so that a call answered later in the history is never answered
+// again. When the history ends with an idle that ends the turn and nothing
+// is open, it returns that idle's stop reason: the session is done.
+func (rs *runState) answerPending() (ended *StopReason, err error) {
 	var pending []string
-	err := rs.fromHistory(func(e Event) {
+	var last *SessionStatusIdleEvent
+	err = rs.fromHistory(func(e Event) {
+		rs.note(e)
 		switch e := e.(type) {
 		case *SessionStatusIdleEvent:
-			pending = nil
+			last, pending = e, nil
 			if e.StopReason.Type == StopReasonRequiresAction {
-				pending = e.StopReason.EventIDs
+				pending = slices.Clone(e.StopReason.EventIDs)
 			}
 		case *SessionStatusRunningEvent:
-			pending = nil
+			last = nil
+		case *AgentCustomToolUseEvent:
+			pending = append(pending, e.ID)
+		case *AgentToolUseEvent:
+			if e.EvaluatedPermission == PermissionAsk {
+				pending = append(pending, e.ID)
+			}
+		case *AgentMCPToolUseEvent:
+			if e.EvaluatedPermission == PermissionAsk {
+				pending = append(pending, e.ID)
+			}
 		}
-		rs.observe(e)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return rs.answerListed(pending)
+	open := slices.DeleteFunc(pending, func(id string) bool { return rs.answered[id] })
+	if last != nil && last.StopReason.EndsTurn() && len(open) == 0 {
+		reason := last.StopReason
+		return &reason, nil
+	}
+	return nil, rs.answerListed(open)
 }
 
 // fromHistory feeds the session's history to fn, oldest first.
