@@ -3,6 +3,7 @@ package managedagents_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -56,7 +57,7 @@ func TestRunnerSecondRunSendsNothing(t *testing.T) {
 	}
 }
 
-// overlapTransport makes the runner's first history read see a tool use
+// overlapTransport makes the runner's pick-up history read see a tool use
 // that the already open stream delivers live as well: before that request
 // goes out, it lets the script emit the call and waits until the call is
 // in the session's log.
@@ -68,7 +69,10 @@ type overlapTransport struct {
 }
 
 func (o *overlapTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/events") {
+	// The pick-up reads the history filtered by type; the stream's own
+	// history reads are not filtered.
+	if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/events") &&
+		slices.Contains(r.URL.Query()["types[]"], managedagents.EventAgentCustomToolUse) {
 		o.once.Do(func() {
 			close(o.emit)
 			select {
