@@ -179,3 +179,36 @@ func TestFileToolCallStoreBadFiles(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// FuzzFileToolCallStore: any file content opens or is refused with an
+// error, never a panic; a file that opens keeps its records across a
+// reopen, and accepts a new record.
+func FuzzFileToolCallStore(f *testing.F) {
+	f.Add([]byte(`{"v":1,"session_id":"sesn_1","tool_use_id":"sevt_1","finished":true,"content":[{"type":"text","text":"x"}]}` + "\n"))
+	f.Add([]byte(`{"v":1,"session_id":"sesn_1","tool_use_id":"sevt_1","finished":false}` + "\n" + `{"v":1,"sess`))
+	f.Add([]byte("\n"))
+	f.Add([]byte(`{"v":1,"session_id":"s","tool_use_id":"t","content":[{"type":"image"}]}` + "\n"))
+	f.Fuzz(func(t *testing.T, content []byte) {
+		path := filepath.Join(t.TempDir(), "calls.jsonl")
+		if err := os.WriteFile(path, content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, err := managedagents.OpenFileToolCallStore(path)
+		if err != nil {
+			return
+		}
+		ctx := context.Background()
+		if err := s.Finish(ctx, key(1), managedagents.ToolCallRecord{Content: []managedagents.ContentBlock{managedagents.TextBlock("new")}}); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		again, err := managedagents.OpenFileToolCallStore(path)
+		if err != nil {
+			t.Fatalf("a file this store wrote does not open: %v", err)
+		}
+		defer again.Close()
+		if rec, ok, err := again.Get(ctx, key(1)); err != nil || !ok || managedagents.JoinText(rec.Content) != "new" {
+			t.Fatalf("the new record: %+v %v %v", rec, ok, err)
+		}
+	})
+}
