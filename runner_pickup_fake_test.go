@@ -16,6 +16,18 @@ import (
 // runnerTimeout bounds each pick-up test's runs.
 const runnerTimeout = 5 * time.Second
 
+// addSession starts a fake with an agent that has the custom tool add and
+// a session of it, and returns a context with the runner tests' deadline.
+func addSession(t *testing.T, opts ...managedagents.Option) (*managedagentstest.Server, *managedagents.Client, *managedagents.Session, context.Context) {
+	t.Helper()
+	srv, c := newFake(t, opts...)
+	toolAgent(srv, "agent_t", "add")
+	s := createWith(t, c, "agent_t")
+	ctx, cancel := context.WithTimeout(t.Context(), runnerTimeout)
+	t.Cleanup(cancel)
+	return srv, c, s, ctx
+}
+
 // eventPosts counts the send requests of a session.
 func eventPosts(srv *managedagentstest.Server, sessionID string) int {
 	return srv.Count(http.MethodPost, "/v1/sessions/"+sessionID+"/events")
@@ -26,11 +38,7 @@ func eventPosts(srv *managedagentstest.Server, sessionID string) int {
 // with the stop reason of the finished turn.
 func TestRunnerSecondRunSendsNothing(t *testing.T) {
 	noLeaks(t)
-	srv, c := newFake(t)
-	toolAgent(srv, "agent_t", "add")
-	s := createWith(t, c, "agent_t")
-	ctx, cancel := context.WithTimeout(t.Context(), runnerTimeout)
-	defer cancel()
+	srv, c, s, ctx := addSession(t)
 	r := &managedagents.Runner{Client: c, Tools: arithmetic()}
 	if _, err := r.Run(ctx, s.ID, managedagents.UserMessage(`call: add {"a":1,"b":2}`)); err != nil {
 		t.Fatal(err)

@@ -77,19 +77,16 @@ func TestRunnerKilledMidCall(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			noLeaks(t)
-			ctx, cancel := context.WithTimeout(t.Context(), runnerTimeout)
-			defer cancel()
-			runCtx, kill := context.WithCancel(ctx)
-			defer kill()
+			var kill context.CancelFunc
 			var opts []managedagents.Option
 			if tt.point == killAfterPost {
-				opts = append(opts, managedagents.WithHTTPClient(&http.Client{Transport: &lostAnswerTransport{kill: kill}}))
+				opts = append(opts, managedagents.WithHTTPClient(&http.Client{Transport: &lostAnswerTransport{kill: func() { kill() }}}))
 			} else {
-				managedagents.StopRunnersAt(t, tt.point, kill)
+				managedagents.StopRunnersAt(t, tt.point, func() { kill() })
 			}
-			srv, c := newFake(t, opts...)
-			toolAgent(srv, "agent_t", "add")
-			s := createWith(t, c, "agent_t")
+			srv, c, s, ctx := addSession(t, opts...)
+			runCtx, kill := context.WithCancel(ctx)
+			defer kill()
 
 			var runs atomic.Int32
 			var keys sync.Map // tool-use IDs the handler was given
@@ -172,11 +169,7 @@ func TestRunnerKilledMidCall(t *testing.T) {
 // the Run with its error, and the tool does not run.
 func TestRunnerStoreErrorStopsRun(t *testing.T) {
 	noLeaks(t)
-	srv, c := newFake(t)
-	toolAgent(srv, "agent_t", "add")
-	s := createWith(t, c, "agent_t")
-	ctx, cancel := context.WithTimeout(t.Context(), runnerTimeout)
-	defer cancel()
+	_, c, s, ctx := addSession(t)
 	var runs atomic.Int32
 	tools := []managedagents.ToolDefinition{{Name: "add", Description: "d", InputSchema: objectSchema,
 		Handler: func(context.Context, json.RawMessage) ([]managedagents.ContentBlock, error) {

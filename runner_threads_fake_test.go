@@ -6,13 +6,24 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/managedagents/managedagents-go"
+	"github.com/managedagents/managedagents-go/managedagentstest"
 )
 
-// threadTimeout bounds each multi-agent test's turns.
-const threadTimeout = 5 * time.Second
+// coordinatorSession starts a fake with a saved agent named "Tool user"
+// (bash asks; the given custom tools) for child threads to run, and a
+// session of the default agent, the coordinator. The context has the
+// runner tests' deadline.
+func coordinatorSession(t *testing.T, customTools ...string) (*managedagentstest.Server, *managedagents.Client, *managedagents.Session, context.Context) {
+	t.Helper()
+	srv, c := newFake(t)
+	toolAgent(srv, "agent_t", customTools...)
+	s := create(t, c, "coordinator")
+	ctx, cancel := context.WithTimeout(t.Context(), runnerTimeout)
+	t.Cleanup(cancel)
+	return srv, c, s, ctx
+}
 
 // confirmations returns the confirmations the session received, by
 // tool-use ID.
@@ -31,11 +42,7 @@ func confirmations(t *testing.T, c *managedagents.Client, sessionID string) map[
 // to its thread, and the turn ends on the session's idle.
 func TestRunnerAcrossThreads(t *testing.T) {
 	noLeaks(t)
-	srv, c := newFake(t)
-	toolAgent(srv, "agent_t", "add") // named "Tool user"; bash asks
-	s := create(t, c, "coordinator")
-	ctx, cancel := context.WithTimeout(t.Context(), threadTimeout)
-	defer cancel()
+	srv, c, s, ctx := coordinatorSession(t, "add")
 	r := &managedagents.Runner{Client: c, Tools: arithmetic(),
 		Confirm: func(ctx context.Context, call managedagents.ToolCall) (bool, string) { return call.Name == "bash", "" }}
 	res, err := r.Run(ctx, s.ID, managedagents.UserMessage(
@@ -80,11 +87,7 @@ func TestRunnerAcrossThreads(t *testing.T) {
 // started is answered like any other.
 func TestRunnerWorkflowThread(t *testing.T) {
 	noLeaks(t)
-	srv, c := newFake(t)
-	toolAgent(srv, "agent_t", "mul")
-	s := create(t, c, "workflow")
-	ctx, cancel := context.WithTimeout(t.Context(), threadTimeout)
-	defer cancel()
+	_, c, s, ctx := coordinatorSession(t, "mul")
 	r := &managedagents.Runner{Client: c, Tools: arithmetic()}
 	res, err := r.Run(ctx, s.ID, managedagents.UserMessage(`workflow: sums "Tool user" call: mul {"a":6,"b":7}; scanner look`))
 	if err != nil {
@@ -130,10 +133,7 @@ func TestRunnerWorkflowThread(t *testing.T) {
 // the first thread's, and the result says what each thread reported.
 func TestSendAndWaitAcrossThreads(t *testing.T) {
 	noLeaks(t)
-	_, c := newFake(t)
-	s := create(t, c, "threads")
-	ctx, cancel := context.WithTimeout(t.Context(), threadTimeout)
-	defer cancel()
+	_, c, s, ctx := coordinatorSession(t)
 	res, err := c.Events.SendAndWait(ctx, s.ID, managedagents.UserMessage("delegate: researcher find it\ndelegate: tester run: make"))
 	if err != nil {
 		t.Fatal(err)
@@ -173,11 +173,7 @@ func TestSendAndWaitAcrossThreads(t *testing.T) {
 // ends the child's wait, and the coordinator finishes its turn.
 func TestInterruptOneThread(t *testing.T) {
 	noLeaks(t)
-	srv, c := newFake(t)
-	toolAgent(srv, "agent_t", "add")
-	s := create(t, c, "interrupt")
-	ctx, cancel := context.WithTimeout(t.Context(), threadTimeout)
-	defer cancel()
+	_, c, s, ctx := coordinatorSession(t, "add")
 	res, err := c.Events.SendAndWait(ctx, s.ID, managedagents.UserMessage(`delegate: "Tool user" call: add {"a":1,"b":1}`))
 	if err != nil {
 		t.Fatal(err)
