@@ -34,6 +34,8 @@ type config struct {
 	stepDelay time.Duration
 	// stream holds the SSE stream options (see stream.go).
 	stream streamConfig
+	// webhook holds the webhook delivery options (see webhooks.go).
+	webhook webhookConfig
 }
 
 // Option configures a fake built by [New] or [NewServer].
@@ -97,8 +99,9 @@ type Fake struct {
 	faults    []*fault
 	requests  []RecordedRequest
 	latency   time.Duration
-	proc      processor   // the scripted agent's workers (see worker.go)
-	streams   streamState // stream counters and injected stream faults (see stream_faults.go)
+	proc      processor      // the scripted agent's workers (see worker.go)
+	streams   streamState    // stream counters and injected stream faults (see stream_faults.go)
+	webhooks  *webhookSender // webhook endpoints and deliveries, under their own mutex (see webhooks_sender.go)
 }
 
 // Server is a [Fake] listening on a loopback address. All methods of Fake are
@@ -111,7 +114,7 @@ type Server struct {
 // New builds a fake without a listener; serve it with [Fake.Handler]. The fake
 // starts with the default agent and environment seeded.
 func New(opts ...Option) *Fake {
-	cfg := config{clock: time.Now, idSeed: 1, pageSize: 20, maxBody: maxBodyBytes}
+	cfg := config{clock: time.Now, idSeed: 1, pageSize: 20, maxBody: maxBodyBytes, webhook: defaultWebhookConfig}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -125,6 +128,7 @@ func New(opts ...Option) *Fake {
 		vaults:    map[string]bool{},
 		memStores: map[string]memoryStore{},
 		sessions:  map[string]*session{},
+		webhooks:  newWebhookSender(cfg.webhook, cfg.idSeed),
 	}
 	f.mux = http.NewServeMux()
 	f.routes()

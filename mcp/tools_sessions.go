@@ -308,7 +308,7 @@ func (a *adapter) deleteSessionTool() toolSpec {
 }
 
 func (a *adapter) deleteSession(ctx context.Context, _ *sdk.CallToolRequest, in sessionIDInput) *sdk.CallToolResult {
-	if err := a.client.Sessions.Delete(ctx, in.SessionID); err != nil {
+	if _, err := a.client.Sessions.Delete(ctx, in.SessionID); err != nil {
 		return failure(err)
 	}
 	return okResult(fmt.Sprintf("Deleted session %s", in.SessionID), deletedOutput{ID: in.SessionID, Type: "session_deleted", Deleted: true})

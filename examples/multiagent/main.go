@@ -91,7 +91,7 @@ func run(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("create: %w", err)
 	}
 	defer func() {
-		if err := client.Sessions.Delete(context.WithoutCancel(ctx), sess.ID); err != nil && !errors.Is(err, managedagents.ErrNotFound) {
+		if _, err := client.Sessions.Delete(context.WithoutCancel(ctx), sess.ID); err != nil && !errors.Is(err, managedagents.ErrNotFound) {
 			w.printf("cleanup: %v", err)
 		}
 	}()
