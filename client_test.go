@@ -85,7 +85,7 @@ func TestNewClientEnvironment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Sessions.Get(t.Context(), "sesn_1"); err != nil {
+		if _, err := c.Sessions.Get(testContext(t), "sesn_1"); err != nil {
 			t.Fatal(err)
 		}
 		if got := srv.requests()[0].Header.Get("x-api-key"); got != "env-key" {
@@ -100,7 +100,7 @@ func TestNewClientEnvironment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Sessions.Get(t.Context(), "sesn_1"); err != nil {
+		if _, err := c.Sessions.Get(testContext(t), "sesn_1"); err != nil {
 			t.Fatal(err)
 		}
 		h := srv.requests()[0].Header
@@ -159,10 +159,10 @@ func TestRequestHeaders(t *testing.T) {
 		WithHeader("anthropic-workspace-id", "wrkspc_1"),
 		WithAPIVersion("2026-10-21"),
 		WithUserAgent("myapp/1.2"))
-	if _, err := c.Sessions.Get(t.Context(), "sesn_1"); err != nil {
+	if _, err := c.Sessions.Get(testContext(t), "sesn_1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Sessions.Create(t.Context(), createParams); err != nil {
+	if _, err := c.Sessions.Create(testContext(t), createParams); err != nil {
 		t.Fatal(err)
 	}
 	reqs := srv.requests()
@@ -202,18 +202,18 @@ func TestIDValidationAndEscaping(t *testing.T) {
 	srv := newScriptServer(t, jsonStep(sessionJSON))
 	c := newTestClient(t, srv.URL)
 	for _, id := range []string{"", ".", "..", ";x"} {
-		_, err := c.Sessions.Get(t.Context(), id)
+		_, err := c.Sessions.Get(testContext(t), id)
 		if !errors.Is(err, ErrInvalidParams) {
 			t.Errorf("Get(%q) = %v, want ErrInvalidParams", id, err)
 		}
-		if _, err := c.Sessions.Delete(t.Context(), id); !errors.Is(err, ErrInvalidParams) {
+		if _, err := c.Sessions.Delete(testContext(t), id); !errors.Is(err, ErrInvalidParams) {
 			t.Errorf("Delete(%q) = %v, want ErrInvalidParams", id, err)
 		}
 	}
 	if srv.count() != 0 {
 		t.Fatalf("invalid IDs reached the server")
 	}
-	if _, err := c.Sessions.Get(t.Context(), "a/b?c#d"); err != nil {
+	if _, err := c.Sessions.Get(testContext(t), "a/b?c#d"); err != nil {
 		t.Fatal(err)
 	}
 	if got := srv.requests()[0].EscapedPath; got != "/v1/sessions/a%2Fb%3Fc%23d" {
@@ -256,7 +256,7 @@ func TestAPIErrorFromFixtures(t *testing.T) {
 				w.Write(body)
 			})
 			c := newTestClient(t, srv.URL, WithMaxRetries(0))
-			_, err := c.Sessions.Get(t.Context(), "sesn_1")
+			_, err := c.Sessions.Get(testContext(t), "sesn_1")
 			var apiErr *APIError
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("err = %v, want *APIError", err)
@@ -310,7 +310,7 @@ func TestAPIErrorWithoutEnvelope(t *testing.T) {
 				io.WriteString(w, tt.body)
 			})
 			c := newTestClient(t, srv.URL, WithMaxRetries(0))
-			_, err := c.Sessions.Get(t.Context(), "sesn_1")
+			_, err := c.Sessions.Get(testContext(t), "sesn_1")
 			var apiErr *APIError
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("err = %v, want *APIError", err)
@@ -352,7 +352,7 @@ func TestResponseDecodeError(t *testing.T) {
 	srv := newScriptServer(t, jsonStep(`{"id": 12}`), jsonStep(`not json`))
 	c := newTestClient(t, srv.URL)
 	for range 2 {
-		_, err := c.Sessions.Get(t.Context(), "sesn_1")
+		_, err := c.Sessions.Get(testContext(t), "sesn_1")
 		var de *DecodeError
 		if !errors.As(err, &de) || de.What != "Session" || len(de.Raw) == 0 {
 			t.Fatalf("err = %v, want a *DecodeError for Session with the raw body", err)
@@ -364,7 +364,7 @@ func TestLoggerRedactsAndCountsAttempts(t *testing.T) {
 	srv := newScriptServer(t, errorStep(503, "retry-after", "0"), jsonStep(sessionJSON))
 	var logs strings.Builder
 	c := newTestClient(t, srv.URL, WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	if _, err := c.Sessions.Get(t.Context(), "sesn_1"); err != nil {
+	if _, err := c.Sessions.Get(testContext(t), "sesn_1"); err != nil {
 		t.Fatal(err)
 	}
 	out := logs.String()
@@ -493,7 +493,7 @@ func TestEmptySuccessBody(t *testing.T) {
 				io.WriteString(w, tt.body)
 			})
 			c := newTestClient(t, srv.URL)
-			got, err := c.Sessions.Delete(t.Context(), "sesn_1")
+			got, err := c.Sessions.Delete(testContext(t), "sesn_1")
 			if err != nil || *got != (Deleted{ID: "sesn_1", Type: DeletedSession}) {
 				t.Fatalf("Delete with %s = %+v, %v; want the deletion object", tt.name, got, err)
 			}

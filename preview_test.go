@@ -11,7 +11,7 @@ import (
 func TestPreviewsFromFixture(t *testing.T) {
 	srv := newScriptServer(t, sseStep(readFixture(t, "sse/previews.sse")))
 	c := newTestClient(t, srv.URL)
-	st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true, EventDeltas: []string{EventAgentMessage}})
+	st, err := c.Events.Stream(testContext(t), testSession, StreamParams{NoResume: true, EventDeltas: []string{EventAgentMessage}})
 	if err != nil {
 		t.Fatal(err)
 	}

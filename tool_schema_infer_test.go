@@ -181,7 +181,7 @@ func TestTypedToolInfersItsSchema(t *testing.T) {
 	if string(d.InputSchema) != string(want) || string(d.Tool().InputSchema.RawJSON()) != string(want) {
 		t.Errorf("InputSchema = %s, want the inferred %s", d.InputSchema, want)
 	}
-	out, err := d.Handler(t.Context(), json.RawMessage(`{"name":"Ada"}`))
+	out, err := d.Handler(testContext(t), json.RawMessage(`{"name":"Ada"}`))
 	if err != nil || JoinText(out) != "hello Ada" {
 		t.Errorf("Handler = %v, %v", out, err)
 	}
@@ -191,12 +191,12 @@ func TestTypedToolInfersItsSchema(t *testing.T) {
 
 	bad := TypedTool("walk", "Walks a tree.", nil, func(ctx context.Context, in schemaTree) (string, error) { return "", nil })
 	const wantErr = `managedagents: invalid parameters: tool "walk": no input schema for managedagents.schemaTree`
-	if _, err := bad.Handler(t.Context(), json.RawMessage(`{}`)); err == nil || !strings.HasPrefix(err.Error(), wantErr) {
+	if _, err := bad.Handler(testContext(t), json.RawMessage(`{}`)); err == nil || !strings.HasPrefix(err.Error(), wantErr) {
 		t.Errorf("Handler of a tool without a schema: %v, want %s…", err, wantErr)
 	}
 	c := newTestClient(t, "http://127.0.0.1:9")
 	r := &Runner{Client: c, Tools: []ToolDefinition{bad}}
-	if _, err := r.Run(t.Context(), "sesn_1", UserMessage("hi")); err == nil || !strings.HasPrefix(err.Error(), wantErr) {
+	if _, err := r.Run(testContext(t), "sesn_1", UserMessage("hi")); err == nil || !strings.HasPrefix(err.Error(), wantErr) {
 		t.Errorf("Run with a tool without a schema: %v, want %s…", err, wantErr)
 	}
 }
