@@ -550,7 +550,7 @@ func (rs *runState) call(handler ToolHandler, e *AgentCustomToolUseEvent) (_ []C
 	}
 	ctx, cancel := context.WithTimeout(context.WithValue(rs.ctx, toolUseIDKey{}, e.ID), timeout)
 	defer cancel()
-	ctx, span := rs.r.Client.tracing.startTool(ctx, e.Name, e.ID, rs.sessionID)
+	ctx, span := rs.r.Client.tracing.startTool(ctx, e, rs.sessionID)
 	defer func() { span.end(ctx, err) }()
 	type outcome struct {
 		content []ContentBlock

@@ -120,8 +120,9 @@ const (
 //   - A Runner tool call: an internal span "execute_tool <name>" with
 //     gen_ai.operation.name "execute_tool", gen_ai.tool.name,
 //     gen_ai.tool.call.id (the tool-use event's ID), gen_ai.tool.type
-//     "function" and managedagents.session.id, lasting as long as the
-//     handler, with the error status when it fails.
+//     "function", managedagents.session.id and, for a call from a child
+//     thread, managedagents.thread.id, lasting as long as the handler, with
+//     the error status when it fails.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(c *config) error {
 		if tp == nil {
@@ -615,21 +616,24 @@ func (s *streamSpan) historyRead(n int64, phase string, out outcome) {
 // toolSpan is the span of one Runner call of a tool handler.
 type toolSpan struct{ span trace.Span }
 
-// startTool starts the span of a call of the tool name, answering the tool
-// use id of sessionID; the handler runs with the context it returns.
-func (t *tracing) startTool(ctx context.Context, name, id, sessionID string) (context.Context, *toolSpan) {
+// startTool starts the span of the handler call that answers the tool use
+// e of sessionID; the handler runs with the context it returns.
+func (t *tracing) startTool(ctx context.Context, e *AgentCustomToolUseEvent, sessionID string) (context.Context, *toolSpan) {
 	tracer, ok := t.active()
 	if !ok {
 		return ctx, nil
 	}
-	ctx, span := tracer.Start(ctx, "execute_tool "+name, trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(
-			attrGenAIOperation.String("execute_tool"),
-			attrGenAIToolName.String(name),
-			attrGenAIToolID.String(id),
-			attrGenAIToolType.String("function"),
-			attrSessionID.String(sessionID),
-		))
+	attrs := []attribute.KeyValue{
+		attrGenAIOperation.String("execute_tool"),
+		attrGenAIToolName.String(e.Name),
+		attrGenAIToolID.String(e.ID),
+		attrGenAIToolType.String("function"),
+		attrSessionID.String(sessionID),
+	}
+	if e.SessionThreadID != "" {
+		attrs = append(attrs, attrThreadID.String(e.SessionThreadID))
+	}
+	ctx, span := tracer.Start(ctx, "execute_tool "+e.Name, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
 	return ctx, &toolSpan{span: span}
 }
 

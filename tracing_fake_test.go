@@ -24,8 +24,7 @@ func TestTraceStreamReconnect(t *testing.T) {
 	rec := managedagents.NewTraceRecorder(t)
 	srv, c := newFake(t, managedagents.WithTracerProvider(rec.Provider))
 	s := create(t, c, "traced")
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
+	ctx := testContext(t)
 	ctx, caller := rec.Provider.Tracer("test").Start(ctx, "caller")
 
 	srv.DropNextStreams(2) // the first connection breaks after 2 events
@@ -132,8 +131,7 @@ func TestTraceRunnerToolCalls(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 			return "", errors.New("it broke")
 		}))
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
+	ctx := testContext(t)
 	ctx, caller := rec.Provider.Tracer("test").Start(ctx, "caller")
 	r := &managedagents.Runner{Client: c, Tools: tools}
 	if _, err := r.Run(ctx, s.ID, managedagents.UserMessage("call: add {\"a\":2,\"b\":3}\ncall: fail {}")); err != nil {
@@ -205,5 +203,30 @@ func TestTraceGlobalProvider(t *testing.T) {
 	}
 	if spans[0].SpanKind() != trace.SpanKindClient {
 		t.Errorf("kind %v", spans[0].SpanKind())
+	}
+}
+
+// TestTraceRunnerThreadToolCall: the span of a call made in a child thread
+// names the thread.
+func TestTraceRunnerThreadToolCall(t *testing.T) {
+	noLeaks(t)
+	srv, _, s, ctx := coordinatorSession(t, "add")
+	rec := managedagents.NewTraceRecorder(t)
+	c, err := srv.NewClient(managedagents.WithTracerProvider(rec.Provider))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &managedagents.Runner{Client: c, Tools: arithmetic()}
+	res, err := r.Run(ctx, s.ID, managedagents.UserMessage(`delegate: "Tool user" call: add {"a":2,"b":3}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Threads) != 1 || len(res.Threads[0].ToolUseIDs) != 1 {
+		t.Fatalf("threads %+v, want one with one call", res.Threads)
+	}
+	rec.CheckAllEnded(t)
+	attrs := managedagents.SpanAttrs(rec.One(t, "execute_tool add"))
+	if attrs["managedagents.thread.id"] != res.Threads[0].ID || attrs["gen_ai.tool.call.id"] != res.Threads[0].ToolUseIDs[0] {
+		t.Errorf("attributes %v, want thread %s and call %s", attrs, res.Threads[0].ID, res.Threads[0].ToolUseIDs[0])
 	}
 }

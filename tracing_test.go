@@ -226,8 +226,7 @@ func TestTraceCallSpan(t *testing.T) {
 			rec := NewTraceRecorder(t)
 			srv := newScriptServer(t, tt.steps...)
 			c := newTestClient(t, srv.URL, WithTracerProvider(rec.Provider), WithRetryWait(time.Millisecond, time.Millisecond))
-			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-			defer cancel()
+			ctx := testContext(t)
 			var err error
 			if tt.op == "thread" {
 				_, err = c.Threads.Get(ctx, "sesn_1", "sthr_1")
@@ -522,8 +521,7 @@ func TestTraceStreamEndsWithError(t *testing.T) {
 		"\n\nevent: agent.message\ndata: {\"type\":\"agent.message\",\"id\":\"sevt_2\",\"content\":7}\n\n"+
 		"event: session.status_idle\ndata: "+ev(EventSessionStatusIdle, 3, true)+"\n\n")))
 	c := newTestClient(t, srv.URL, WithTracerProvider(rec.Provider))
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
+	ctx := testContext(t)
 	st, err := c.Events.Stream(ctx, "sesn_1", StreamParams{NoResume: true})
 	if err != nil {
 		t.Fatal(err)
@@ -562,8 +560,7 @@ func TestTraceSampledOut(t *testing.T) {
 	srv := newScriptServer(t, errorStep(529, "retry-after-ms", "1"), fileStep(t, "send/message.response.json"),
 		framesStep(ev(EventSessionStatusRunning, 1, true)))
 	c := newTestClient(t, srv.URL, WithTracerProvider(tp))
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
+	ctx := testContext(t)
 	if err := call(ctx, c, "send"); err != nil {
 		t.Fatal(err)
 	}
@@ -593,8 +590,7 @@ func TestTraceThreadStreamSpan(t *testing.T) {
 	rec := NewTraceRecorder(t)
 	srv := newScriptServer(t, framesStep(ev(EventSessionStatusRunning, 1, true)))
 	c := newTestClient(t, srv.URL, WithTracerProvider(rec.Provider))
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
+	ctx := testContext(t)
 	st, err := c.Threads.Stream(ctx, "sesn_1", "sthr_1", StreamParams{NoResume: true})
 	if err != nil {
 		t.Fatal(err)
