@@ -206,7 +206,7 @@ func (c *Client) do(ctx context.Context, r request, out any) (err error) {
 		}
 	}
 	a := &callState{method: r.method, path: r.path, idempotent: r.idempotent}
-	ctx, a.tr = c.tracing.startCall(ctx, r.method, r.path, r.query)
+	ctx, a.tr = c.tracing.startCall(ctx, a, r.query)
 	defer func() { a.tr.end(err) }()
 	req, err := c.newRequest(a.attach(ctx), r, payload)
 	if err != nil {
@@ -270,7 +270,7 @@ func decodeBody(what string, status int, body []byte, out any) error {
 func (c *Client) openStream(ctx context.Context, path string, query url.Values) (resp *http.Response, err error) {
 	r := request{method: http.MethodGet, path: path, query: query, idempotent: true}
 	a := &callState{method: r.method, path: r.path, idempotent: true, stream: true}
-	ctx, a.tr = c.tracing.startCall(ctx, r.method, r.path, r.query)
+	ctx, a.tr = c.tracing.startCall(ctx, a, r.query)
 	defer func() { a.tr.end(err) }()
 	req, err := c.newRequest(a.attach(ctx), r, nil)
 	if err != nil {

@@ -273,10 +273,9 @@ func (r route) idAttrs(attrs []attribute.KeyValue) []attribute.KeyValue {
 // (go-retryablehttp's hooks run in order).
 type callSpan struct {
 	span trace.Span
-	// attempts counts the attempts sent so far.
-	attempts int
-	// status and requestID describe the last attempt's answer.
-	status    int
+	// a is the call's state: its retries so far, its last answer's status.
+	a *callState
+	// requestID is the last answer's request-id.
 	requestID string
 	// retryReason and retryDecided: the policy's reason to send the call
 	// again and when it decided, for the retry event.
@@ -284,16 +283,17 @@ type callSpan struct {
 	retryDecided time.Time
 }
 
-// startCall starts the span of a call of method on the escaped path,
-// returning the context it carries. When nothing is traced it returns
-// ctx and nil, having done no work.
-func (t *tracing) startCall(ctx context.Context, method, path string, query url.Values) (context.Context, *callSpan) {
+// startCall starts the span of the call a (with query), returning the
+// context it carries. When nothing is traced it returns ctx and nil,
+// having done no work.
+func (t *tracing) startCall(ctx context.Context, a *callState, query url.Values) (context.Context, *callSpan) {
 	tracer, ok := t.active()
 	if !ok {
 		return ctx, nil
 	}
-	r := routeOf(path)
-	full := t.baseURL + path
+	method := a.method
+	r := routeOf(a.path)
+	full := t.baseURL + a.path
 	if len(query) > 0 {
 		full += "?" + query.Encode()
 	}
@@ -308,16 +308,14 @@ func (t *tracing) startCall(ctx context.Context, method, path string, query url.
 	attrs = r.idAttrs(attrs)
 	ctx, span := tracer.Start(ctx, method+" "+r.template,
 		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
-	return ctx, &callSpan{span: span, attempts: 1}
+	return ctx, &callSpan{span: span, a: a}
 }
 
 // answered records an attempt's answer.
 func (s *callSpan) answered(resp *http.Response) {
-	if s == nil {
-		return
+	if s != nil {
+		s.requestID = resp.Header.Get("request-id")
 	}
-	s.status = resp.StatusCode
-	s.requestID = resp.Header.Get("request-id")
 }
 
 // willRetry records the policy's decision to send the call again.
@@ -329,27 +327,27 @@ func (s *callSpan) willRetry(reason string) {
 }
 
 // retrying adds the retry event of the attempt that failed, once the wait
-// is over and the next attempt is about to be sent.
+// is over and the next attempt is about to be sent (before the call's
+// state forgets that attempt).
 func (s *callSpan) retrying() {
 	if s == nil {
 		return
 	}
 	if s.span.IsRecording() {
 		attrs := []attribute.KeyValue{
-			attrAttempt.Int(s.attempts),
+			attrAttempt.Int(s.a.retries + 1),
 			attrReason.String(s.retryReason),
 			attrWait.Float64(time.Since(s.retryDecided).Seconds()),
 		}
-		if s.status != 0 {
-			attrs = append(attrs, attrHTTPStatus.Int(s.status))
+		if s.a.status != 0 {
+			attrs = append(attrs, attrHTTPStatus.Int(s.a.status))
 		}
 		if s.requestID != "" {
 			attrs = append(attrs, attrRequestID.String(s.requestID))
 		}
 		s.span.AddEvent(eventRetry, trace.WithTimestamp(s.retryDecided), trace.WithAttributes(attrs...))
 	}
-	s.attempts++
-	s.status, s.requestID, s.retryReason = 0, "", ""
+	s.requestID, s.retryReason = "", ""
 }
 
 // end ends the span with the call's result.
@@ -359,12 +357,12 @@ func (s *callSpan) end(err error) {
 	}
 	if s.span.IsRecording() {
 		outcome, errType := callOutcome(err)
-		attrs := []attribute.KeyValue{attrAttempts.Int(s.attempts), attrOutcome.String(outcome)}
-		if s.attempts > 1 {
-			attrs = append(attrs, attrHTTPResendCount.Int(s.attempts-1))
+		attrs := []attribute.KeyValue{attrAttempts.Int(s.a.retries + 1), attrOutcome.String(outcome)}
+		if s.a.retries > 0 {
+			attrs = append(attrs, attrHTTPResendCount.Int(s.a.retries))
 		}
-		if s.status != 0 {
-			attrs = append(attrs, attrHTTPStatus.Int(s.status))
+		if s.a.status != 0 {
+			attrs = append(attrs, attrHTTPStatus.Int(s.a.status))
 		}
 		if s.requestID != "" {
 			attrs = append(attrs, attrRequestID.String(s.requestID))
