@@ -42,10 +42,14 @@
 //	fail-exhausted: [error type]         session.error exhausted; idle retries_exhausted
 //	refuse: [explanation]                idle refusal with stop_details
 //	terminate: [error type]              session.error terminal; session terminated
-//	delegate: <agent name> <task>        a child thread does the task and replies (multi-agent)
+//	delegate: <agent name> <task>        a child thread does the task and replies (multi-agent);
+//	                                     a run: or call: task waits for the client in the child
 //	auto: <allow|ask|deny> [reason code] the auto policy's verdict on the message's run: calls
 //	cost: <cents> [fetches] [searches]   list_cost and server_tool_use in the session's usage
 //	redact:                              the reply ends with a redacted content block
+//	workflow: <name> <agent> <task>; …   a workflow run: workflow_run.* events, a thread per phase
+//
+// A user.interrupt with a child's session_thread_id stops only that child.
 //
 // See [DefaultScript] for the exact sequences. Replace the agent with
 // [WithScript], slow it down with [WithStepDelay], wait for a session to

@@ -111,10 +111,13 @@ func (f *Fake) sendEvents(r *http.Request) (any, *session, *apiError) {
 		}
 		q := &queued{id: evID, typ: pe.typ, members: pe.members, ref: pe.ref, batch: w.batch}
 		if pe.typ == "user.interrupt" {
-			// A user.interrupt may target one thread; the
-			// fake's child threads run within the primary thread's turn,
-			// so every interrupt stops that turn, and the running child
-			// threads go idle with the session.
+			if ev, ok := f.interruptChild(s, evID, pe.members, now); ok {
+				out.Data = append(out.Data, ev.raw)
+				continue
+			}
+			// Any other interrupt (of the session, of its primary thread, or
+			// naming a thread the fake does not know) stops the turn, and the
+			// running child threads go idle with the session.
 			i := slices.IndexFunc(w.queue, func(q *queued) bool { return q.typ != "user.interrupt" })
 			if i < 0 {
 				i = len(w.queue)

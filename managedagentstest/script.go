@@ -177,42 +177,57 @@ func (t *Turn) Idle(stopReason, stopDetails map[string]any) (string, error) {
 // (session.status_running). Answers are taken out of the queue ahead of
 // other queued events, which wait for the turn to end.
 func (t *Turn) RequireAction(eventIDs ...string) ([]json.RawMessage, error) {
-	return t.waitAnswers(eventIDs, true)
+	return t.waitAnswers(eventIDs, answerWait{
+		ctx: t.ctx,
+		idle: func(remaining []string) error {
+			reason := orderedObject{{"type", "requires_action"}, {"event_ids", remaining}}
+			_, err := t.emit("session.status_idle", []field{{"stop_reason", reason}})
+			return err
+		},
+		resume: func() error {
+			_, err := t.emit("session.status_running", nil)
+			return err
+		},
+	})
 }
 
 // WaitFor is RequireAction without any status event: it only waits for the
 // answers and returns them, leaving the status to the script.
 func (t *Turn) WaitFor(eventIDs ...string) ([]json.RawMessage, error) {
-	return t.waitAnswers(eventIDs, false)
+	return t.waitAnswers(eventIDs, answerWait{ctx: t.ctx})
 }
 
 // err returns why the turn can no longer emit, or nil.
-func (t *Turn) err() error {
-	if t.ctx.Err() != nil {
-		return context.Cause(t.ctx)
+func (t *Turn) err() error { return ctxErr(t.ctx) }
+
+// ctxErr returns the cause of ctx's end, or nil while it lasts.
+func ctxErr(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
 	}
 	return nil
 }
 
-// pause waits the step delay, or until the turn is cancelled.
-func (t *Turn) pause() error {
+// pause waits the step delay, or until ctx (the turn's, or a child
+// thread's) ends.
+func (t *Turn) pause(ctx context.Context) error {
 	d := t.f.cfg.stepDelay
 	if d <= 0 {
-		return t.err()
+		return ctxErr(ctx)
 	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
-		return t.err()
-	case <-t.ctx.Done():
-		return context.Cause(t.ctx)
+		return ctxErr(ctx)
+	case <-ctx.Done():
+		return context.Cause(ctx)
 	}
 }
 
 // emit is Emit with members in the given order.
 func (t *Turn) emit(typ string, members []field) (string, error) {
-	if err := t.pause(); err != nil {
+	if err := t.pause(t.ctx); err != nil {
 		return "", err
 	}
 	f, s := t.f, t.s
@@ -238,8 +253,23 @@ func (t *Turn) emit(typ string, members []field) (string, error) {
 	return f.appendEvent(s, typ, now, members...).id, nil
 }
 
-// waitAnswers implements RequireAction (requireAction true) and WaitFor.
-func (t *Turn) waitAnswers(ids []string, requireAction bool) ([]json.RawMessage, error) {
+// answerWait says how waitAnswers waits for answers: on which context,
+// for which thread, and with which status events.
+type answerWait struct {
+	ctx context.Context
+	// thread is the child thread the tool uses belong to, which the answers
+	// are routed to; nil for the primary thread.
+	thread *thread
+	// idle emits the requires_action status for the answers still missing,
+	// resume the running status once all are in after an idle; both nil
+	// for WaitFor.
+	idle   func(remaining []string) error
+	resume func() error
+}
+
+// waitAnswers implements RequireAction, WaitFor and the child threads'
+// RequireAction.
+func (t *Turn) waitAnswers(ids []string, aw answerWait) ([]json.RawMessage, error) {
 	f, s := t.f, t.s
 	want := map[string]bool{}
 	var order []string
@@ -253,11 +283,11 @@ func (t *Turn) waitAnswers(ids []string, requireAction bool) ([]json.RawMessage,
 	idled := false
 	for {
 		f.mu.Lock()
-		if err := t.err(); err != nil {
+		if err := ctxErr(aw.ctx); err != nil {
 			f.mu.Unlock()
 			return nil, err
 		}
-		took := f.takeAnswers(s, want, got)
+		took := f.takeAnswers(s, want, got, aw.thread)
 		f.mu.Unlock()
 		var remaining []string
 		for _, id := range order {
@@ -266,8 +296,8 @@ func (t *Turn) waitAnswers(ids []string, requireAction bool) ([]json.RawMessage,
 			}
 		}
 		if len(remaining) == 0 {
-			if requireAction && idled {
-				if _, err := t.emit("session.status_running", nil); err != nil {
+			if aw.resume != nil && idled {
+				if err := aw.resume(); err != nil {
 					return nil, err
 				}
 			}
@@ -277,14 +307,13 @@ func (t *Turn) waitAnswers(ids []string, requireAction bool) ([]json.RawMessage,
 			}
 			return out, nil
 		}
-		if requireAction && (!idled || took > 0) {
-			reason := orderedObject{{"type", "requires_action"}, {"event_ids", remaining}}
-			if _, err := t.emit("session.status_idle", []field{{"stop_reason", reason}}); err != nil {
+		if aw.idle != nil && (!idled || took > 0) {
+			if err := aw.idle(remaining); err != nil {
 				return nil, err
 			}
 			idled = true
 		}
-		if err := t.awaitAnswer(remaining); err != nil {
+		if err := t.awaitAnswer(aw.ctx, remaining); err != nil {
 			return nil, err
 		}
 	}
@@ -293,7 +322,7 @@ func (t *Turn) waitAnswers(ids []string, requireAction bool) ([]json.RawMessage,
 // awaitAnswer blocks until an answer to one of ids is queued or the turn is
 // cancelled. Meanwhile the worker counts as not working, so WaitIdle can
 // return.
-func (t *Turn) awaitAnswer(ids []string) error {
+func (t *Turn) awaitAnswer(ctx context.Context, ids []string) error {
 	f, s := t.f, t.s
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -303,7 +332,7 @@ func (t *Turn) awaitAnswer(ids []string) error {
 		w.active = true
 	}()
 	for {
-		if err := t.err(); err != nil {
+		if err := ctxErr(ctx); err != nil {
 			return err
 		}
 		if slices.ContainsFunc(w.queue, func(q *queued) bool { return q.ref != "" && slices.Contains(ids, q.ref) }) {
@@ -315,7 +344,7 @@ func (t *Turn) awaitAnswer(ids []string) error {
 		f.mu.Unlock()
 		select {
 		case <-ch:
-		case <-t.ctx.Done():
+		case <-ctx.Done():
 		}
 		f.mu.Lock()
 	}
@@ -323,9 +352,10 @@ func (t *Turn) awaitAnswer(ids []string) error {
 
 // takeAnswers moves the queued answers to wanted tool uses that are not
 // answered yet into the log (each with a system.message sent right after
-// it), records them in got and returns how many it took. The caller holds
-// f.mu.
-func (f *Fake) takeAnswers(s *session, want map[string]bool, got map[string]json.RawMessage) int {
+// it), records them in got and returns how many it took. Answers routed to
+// a child thread (th not nil) carry its session_thread_id, as the API sets
+// it, and enter the child's log too. The caller holds f.mu.
+func (f *Fake) takeAnswers(s *session, want map[string]bool, got map[string]json.RawMessage, th *thread) int {
 	w := f.workOf(s)
 	n := 0
 	for i := 0; i < len(w.queue); {
@@ -335,7 +365,14 @@ func (f *Fake) takeAnswers(s *session, want map[string]bool, got map[string]json
 			continue
 		}
 		w.queue = slices.Delete(w.queue, i, i+1)
-		got[q.ref] = f.logQueued(s, q).raw
+		if th != nil && q.logged == nil {
+			q.members = append(slices.Clone(q.members), field{"session_thread_id", th.id})
+		}
+		ev := f.logQueued(s, q)
+		if th != nil {
+			th.events = append(th.events, ev)
+		}
+		got[q.ref] = ev.raw
 		f.takeSystem(s, q, i)
 		n++
 	}

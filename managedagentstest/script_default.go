@@ -82,6 +82,11 @@ import (
 //	redact:
 //	    The reply's agent.message content ends with a {"type":"redacted"}
 //	    block after its text.
+//	workflow: <run name> <agent name> <task>[; <agent name> <task>]...
+//	    The coordinator starts a workflow run with a phase per segment,
+//	    each played by a new thread of the run: the workflow_run.* events,
+//	    session.thread_created with the workflow_run_id, and the threads'
+//	    termination when the run ends. See below.
 //
 // A session.error of a repository_* type (fail: repository_clone_error,
 // …) carries repository_url: the session's first github_repository
@@ -109,15 +114,49 @@ import (
 // agent.message "Done: <task>", span.model_request_end) and replies
 // ([ChildThread.Finish]: session.thread_status_idle, the child's
 // agent.thread_message_sent and the primary thread's
-// agent.thread_message_received). A task "run: <command>" makes the child
-// call bash first when its agent allows it without asking (agent.tool_use,
-// cross-posted to the session with session_thread_id, and agent.tool_result
-// in a first model request; the reply is then "Tool bash returned: ran:
-// <command>"); a child whose bash asks or is disabled says so instead. A
-// second model request of the coordinator replies with a line "<agent
-// name> replied: <reply>" per task, then the echo of the other lines,
-// followed by session.usage and the idle. Child tokens follow the rules
-// below, counting the task as the user's text.
+// agent.thread_message_received). A task "run: <command>" or "call: <custom
+// tool name> <JSON object input>" makes the child play that line as a
+// primary turn would, with its own agent's tools, in two model requests;
+// its reply is then the tool line ("Tool bash returned: ran: <command>",
+// …). Its tool uses (agent.tool_use, agent.custom_tool_use) are
+// cross-posted to the session with session_thread_id. A call that waits
+// for the client (a custom tool, a bash that asks, a self-hosted bash)
+// idles the child: session.thread_status_idle with requires_action and the
+// event IDs, and, when no other child thread is running, the session too
+// (session.status_idle with the same stop reason). The answer, sent as
+// usual (answers never carry session_thread_id; the fake routes them by
+// tool-use ID), is logged with the child's session_thread_id in both logs
+// and resumes the child (session.status_running if the session idled, then
+// session.thread_status_running). A user.interrupt with the child's
+// session_thread_id stops only the child: the fake processes it at once
+// (the send response echoes it processed, and it is in both logs), the
+// child idles with end_turn (its pending call is dropped) and replies "I
+// was interrupted.", and the coordinator carries on. An interrupt naming
+// any other thread ID (the primary thread's, or one the session does not
+// have) interrupts the session. A second
+// model request of the coordinator replies with a line "<agent name>
+// replied: <reply>" per task, then a line per workflow run, then the echo
+// of the other lines, followed by session.usage and the idle. Child tokens
+// follow the rules below, counting the task as the user's text.
+//
+// A workflow: line makes the coordinator start a workflow run, played in
+// its turn after the delegations. Every segment after the run name is a
+// phase named after its agent, with the task as its description, and the
+// run emits in the session's log: workflow_run.created (workflow_run_id
+// wfrun_…, name, description null, phases [{id wfph_…, name,
+// description}]), workflow_run.status_running, then per phase
+// workflow_run.phase_started (workflow_run_phase_id),
+// session.thread_created (with the workflow_run_id),
+// session.thread_status_running, the thread's turn as for a delegated task
+// (without thread messages), session.thread_status_idle and
+// workflow_run.phase_ended (workflow_run_phase_id, phase_started_id); then
+// session.thread_status_terminated for each thread of the run and
+// workflow_run.status_ended with result {"type":"completed"}. When 25
+// threads are running, a phase cannot start: workflow_run.error {type
+// thread_limit_error, message}, the phase ends and the run ends with result
+// {"type":"error","error":{…}}. The coordinator's reply has a line
+// "Workflow <name> completed: <agent>: <reply>; …" (or "Workflow <name>
+// ended in error: <message>") per run.
 //
 // Token counts: the first model request has input_tokens 50 + the length in
 // characters of the user's text (and of an accompanying system.message),
@@ -129,7 +168,7 @@ import (
 func DefaultScript(ctx context.Context, t *Turn) error {
 	text := t.Text()
 	p := parseDirectives(text)
-	r := &scriptRun{t: t, tools: parseAgentTools(t.Agent()), selfHosted: t.SelfHosted(), extras: p.extras}
+	r := &scriptRun{t: t, a: t, tools: parseAgentTools(t.Agent()), selfHosted: t.SelfHosted(), extras: p.extras}
 	r.chargeCost()
 	input := int64(50 + runes(text) + runes(contentText(t.SystemMessage())))
 
@@ -143,11 +182,22 @@ func DefaultScript(ctx context.Context, t *Turn) error {
 	if r.err != nil {
 		return r.err
 	}
-	if len(p.delegates) > 0 {
+	if len(p.delegates) > 0 || len(p.workflows) > 0 {
 		r.coordinate(p, input)
 		return r.err
 	}
 
+	r.playTools(p, input, "")
+	r.finish(endTurn, nil)
+	return r.err
+}
+
+// playTools plays the tool lines of a plan (all of them, or none) in the
+// actor's history: a first model request with the tool uses, the results
+// and answers, and a second one with the reply, which it returns. Without
+// tool lines the first request replies at once, with plain when it is not
+// empty. It returns "" once r.err is set.
+func (r *scriptRun) playTools(p plan, input int64, plain string) string {
 	// First model request: the tool uses, or the reply at once.
 	start := r.emit("span.model_request_start")
 	r.emit("agent.thinking")
@@ -164,10 +214,12 @@ func DefaultScript(ctx context.Context, t *Turn) error {
 	}
 	if uses == 0 {
 		reply := buildReply(calls, p.echo)
+		if len(p.tools) == 0 && plain != "" {
+			reply = plain
+		}
 		r.message(reply)
 		r.endRequest(start, modelUsage{InputTokens: input, OutputTokens: int64(10 + runes(reply))}, false)
-		r.finish(endTurn, nil)
-		return r.err
+		return reply
 	}
 	r.endRequest(start, modelUsage{InputTokens: input, OutputTokens: output}, false)
 
@@ -195,9 +247,10 @@ func DefaultScript(ctx context.Context, t *Turn) error {
 		for i, c := range waiting {
 			ids[i] = c.id
 		}
-		answers, err := t.RequireAction(ids...)
+		answers, err := r.a.RequireAction(ids...)
 		if err != nil {
-			return err
+			r.err = err
+			return ""
 		}
 		var again []*toolCall
 		for i, c := range waiting {
@@ -217,8 +270,7 @@ func DefaultScript(ctx context.Context, t *Turn) error {
 	start = r.emit("span.model_request_start")
 	r.message(reply)
 	r.endRequest(start, modelUsage{InputTokens: input + output + results, OutputTokens: int64(10 + runes(reply)), CacheReadInputTokens: input}, false)
-	r.finish(endTurn, nil)
-	return r.err
+	return reply
 }
 
 var endTurn = orderedObject{{"type", "end_turn"}}
@@ -233,6 +285,8 @@ type plan struct {
 	delegates []directive
 	// extras are the auto:, cost: and redact: lines (see script_extras.go).
 	extras extras
+	// workflows are the workflow: lines, in order (see script_workflow.go).
+	workflows []directive
 }
 
 type directive struct{ name, arg string }
@@ -256,6 +310,8 @@ func parseDirectives(text string) plan {
 			p.delegates = append(p.delegates, d)
 		case "auto", "cost", "redact":
 			p.extras.add(d)
+		case "workflow":
+			p.workflows = append(p.workflows, d)
 		default:
 			if p.end == nil {
 				p.end = &d
@@ -280,6 +336,9 @@ func parseDirective(line string) (directive, bool) {
 		return d, ok
 	case "auto", "cost", "redact":
 		return parseExtra(d)
+	case "workflow":
+		_, ok := parseWorkflow(d.arg)
+		return d, ok
 	case "fail", "fail-exhausted":
 		if d.arg == "" {
 			d.arg = "model_overloaded_error"
@@ -387,7 +446,10 @@ type modelUsage struct {
 // scriptRun carries the default script's state; its methods do nothing once
 // an emit failed, and the first error is kept.
 type scriptRun struct {
-	t          *Turn
+	t *Turn
+	// a is the thread that plays: the Turn (the primary thread) or a
+	// ChildThread.
+	a          actor
 	tools      agentTools
 	selfHosted bool
 	extras     extras
@@ -398,9 +460,16 @@ func (r *scriptRun) emit(typ string, members ...field) string {
 	if r.err != nil {
 		return ""
 	}
-	id, err := r.t.emit(typ, members)
+	id, err := r.a.emit(typ, members)
 	r.err = err
 	return id
+}
+
+// actor is a thread the default script plays in: it emits the thread's
+// events and waits for the client's answers to its tool uses.
+type actor interface {
+	emit(typ string, members []field) (string, error)
+	RequireAction(eventIDs ...string) ([]json.RawMessage, error)
 }
 
 func (r *scriptRun) endRequest(start string, u modelUsage, isError bool) {

@@ -1,6 +1,8 @@
 package managedagentstest
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -28,10 +30,16 @@ var crossPostedTypes = []string{"agent.tool_use", "agent.mcp_tool_use", "agent.c
 
 // ChildThread is a script's handle on a child thread it delegated work to.
 // Its methods are meant to be called from the script's goroutine only, and
-// fail once the turn is over, like the Turn's.
+// fail once the turn is over, like the Turn's. A user.interrupt naming the
+// thread (session_thread_id) stops only the child: its Emit and
+// RequireAction then return [ErrInterrupted] while the Turn goes on, and
+// [ChildThread.Finish] still reports back.
 type ChildThread struct {
 	t  *Turn
 	th *thread
+	// ctx is the child's turn: it ends with the Turn's, or with an
+	// interrupt of this thread (cause ErrInterrupted).
+	ctx context.Context
 }
 
 // ID returns the thread's ID (sthr_…).
@@ -69,21 +77,9 @@ func (t *Turn) Delegate(agentName, task string) (*ChildThread, error) {
 			return ErrThreadLimit
 		}
 		if th == nil {
-			parent := f.primaryThread(s).id
-			th = &thread{
-				id:        f.ids.next("sthr_"),
-				parentID:  &parent,
-				agent:     f.childAgent(s, agentName),
-				agentName: agentName,
-				status:    statusIdle,
-				createdAt: now,
-				updatedAt: now,
-			}
-			s.threads = append(f.threadsOf(s), th)
-			f.appendEvent(s, "session.thread_created", now,
-				field{"session_thread_id", th.id}, field{"agent_name", agentName}, field{"workflow_run_id", nil})
+			th = f.spawnThread(s, agentName, nil, now)
 		}
-		c = &ChildThread{t: t, th: th}
+		c = t.startChild(th)
 		return nil
 	})
 	if err != nil {
@@ -111,6 +107,31 @@ func (t *Turn) Delegate(agentName, task string) (*ChildThread, error) {
 	return c, nil
 }
 
+// spawnThread adds a child thread of the primary thread running agentName
+// (started by the workflow run workflowRunID, or by the coordinator when it
+// is nil) and emits session.thread_created. The caller holds f.mu.
+func (f *Fake) spawnThread(s *session, agentName string, workflowRunID *string, now time.Time) *thread {
+	parent := f.primaryThread(s).id
+	th := &thread{
+		id:            f.ids.next("sthr_"),
+		parentID:      &parent,
+		agent:         f.childAgent(s, agentName),
+		agentName:     agentName,
+		status:        statusIdle,
+		createdAt:     now,
+		updatedAt:     now,
+		workflowRunID: workflowRunID,
+	}
+	s.threads = append(f.threadsOf(s), th)
+	var run any
+	if workflowRunID != nil {
+		run = *workflowRunID
+	}
+	f.appendEvent(s, "session.thread_created", now,
+		field{"session_thread_id", th.id}, field{"agent_name", agentName}, field{"workflow_run_id", run})
+	return th
+}
+
 // reusableThread returns the session's idle, unarchived child thread running
 // agentName, the earliest spawned first, or nil. The caller holds f.mu.
 func (f *Fake) reusableThread(s *session, agentName string) *thread {
@@ -127,13 +148,18 @@ func (f *Fake) reusableThread(s *session, agentName string) *thread {
 // session.status_running before the turn's first event (as emit does) and
 // calls fn.
 func (t *Turn) threadStep(fn func(now time.Time) error) error {
-	if err := t.pause(); err != nil {
+	return t.stepIn(t.ctx, fn)
+}
+
+// stepIn is threadStep on ctx: the turn's, or a child thread's.
+func (t *Turn) stepIn(ctx context.Context, fn func(now time.Time) error) error {
+	if err := t.pause(ctx); err != nil {
 		return err
 	}
 	f, s := t.f, t.s
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := t.err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	now := f.now()
@@ -146,12 +172,90 @@ func (t *Turn) threadStep(fn func(now time.Time) error) error {
 	return fn(now)
 }
 
-// step is threadStep for a child's event.
+// startChild gives a thread about to play a turn its context, which an
+// interrupt of the thread cancels. The caller holds f.mu.
+func (t *Turn) startChild(th *thread) *ChildThread {
+	ctx, cancel := context.WithCancelCause(t.ctx)
+	th.interrupt = cancel
+	return &ChildThread{t: t, th: th, ctx: ctx}
+}
+
+// step is threadStep for a child's event, on the child's context.
 func (c *ChildThread) step(fn func(now time.Time)) error {
+	return c.t.stepIn(c.ctx, func(now time.Time) error {
+		fn(now)
+		return nil
+	})
+}
+
+// turnStep is step on the Turn's context: it works after an interrupt of
+// the child.
+func (c *ChildThread) turnStep(fn func(now time.Time)) error {
 	return c.t.threadStep(func(now time.Time) error {
 		fn(now)
 		return nil
 	})
+}
+
+// RequireAction waits for the client to answer tool uses of the child
+// (IDs of its cross-posted agent.tool_use, agent.mcp_tool_use or
+// agent.custom_tool_use events) and returns the answers in the order of
+// eventIDs, as logged: each carries the child's session_thread_id (the
+// API routes answers by tool-use ID and shows where it routed them) and is
+// in the session's log and the child's. Answers already queued are taken
+// first. While some are missing the child idles:
+// session.thread_status_idle with stop_reason requires_action listing them
+// (re-emitted with the remainder after a partial answer), and when no
+// other child thread is running the session idles too, with the same
+// stop reason, since no thread works any more. Once all are answered the
+// session (if it idled) and the child go running again. An interrupt of
+// the child ends the wait with ErrInterrupted.
+func (c *ChildThread) RequireAction(eventIDs ...string) ([]json.RawMessage, error) {
+	sessionIdled := false
+	return c.t.waitAnswers(eventIDs, answerWait{
+		ctx:    c.ctx,
+		thread: c.th,
+		idle: func(remaining []string) error {
+			return c.t.stepIn(c.ctx, func(now time.Time) error {
+				f, s := c.t.f, c.t.s
+				reason := orderedObject{{"type", "requires_action"}, {"event_ids", remaining}}
+				// A partial answer re-emits the idle with the remainder, as
+				// the session's does.
+				f.idleThread(s, c.th, now, reason)
+				if sessionIdled || f.runningThreads(s) == 1 { // only the primary thread
+					f.emitStatus(s, statusIdle, f.now(), []field{{"stop_reason", reason}})
+					sessionIdled = true
+				}
+				return nil
+			})
+		},
+		resume: func() error {
+			return c.step(func(now time.Time) {
+				c.resume(now)
+			})
+		},
+	})
+}
+
+// idleThread emits session.thread_status_idle with stopReason for a child,
+// also when it is idle already (setThreadStatus skips a thread whose status
+// does not change). The caller holds f.mu.
+func (f *Fake) idleThread(s *session, th *thread, now time.Time, stopReason any) {
+	if th.status == statusIdle {
+		th.status = statusRunning // no running time is counted: activeMark is unset
+	}
+	f.setThreadStatus(s, th, statusIdle, now, stopReason, nil)
+}
+
+// resume moves the child, and the session if it idled waiting for the
+// child, back to running. The caller holds f.mu.
+func (c *ChildThread) resume(now time.Time) {
+	f, s := c.t.f, c.t.s
+	if s.status == statusIdle {
+		f.emitStatus(s, statusRunning, now, nil)
+		now = f.now()
+	}
+	f.setThreadStatus(s, c.th, statusRunning, now, nil, nil)
 }
 
 // Emit appends an event of type typ with the given members to the child
@@ -206,21 +310,37 @@ func (c *ChildThread) emit(typ string, members []field) (string, error) {
 func (c *ChildThread) Finish(reply string) error {
 	f, s := c.t.f, c.t.s
 	content := []any{textBlock(reply)}
-	if err := c.step(func(now time.Time) {
-		f.setThreadStatus(s, c.th, statusIdle, now, endTurn, nil)
-	}); err != nil {
+	if err := c.turnStep(c.endTurn); err != nil {
 		return err
 	}
-	if err := c.step(func(now time.Time) {
+	if err := c.turnStep(func(now time.Time) {
 		f.appendThreadEvent(s, c.th, "agent.thread_message_sent", now,
 			field{"to_session_thread_id", f.primaryThread(s).id}, field{"content", content})
 	}); err != nil {
 		return err
 	}
-	return c.step(func(now time.Time) {
+	return c.turnStep(func(now time.Time) {
 		f.appendEvent(s, "agent.thread_message_received", now,
 			field{"from_session_thread_id", c.th.id}, field{"from_agent_name", c.th.agentName}, field{"content", content})
 	})
+}
+
+// endTurn idles the child with end_turn and releases its context. A
+// session that idled while the child waited (it was interrupted then) goes
+// running again first: the coordinator carries on. The caller holds f.mu.
+func (c *ChildThread) endTurn(now time.Time) {
+	f, s := c.t.f, c.t.s
+	if s.status == statusIdle {
+		f.emitStatus(s, statusRunning, now, nil)
+		now = f.now()
+	}
+	// A child interrupted while it waited is idle with requires_action
+	// already: the new idle says the wait is over.
+	f.idleThread(s, c.th, now, endTurn)
+	if c.th.interrupt != nil {
+		c.th.interrupt(nil)
+		c.th.interrupt = nil
+	}
 }
 
 // childTools returns the resolved tools of the agent a child thread runs.
@@ -285,6 +405,9 @@ func (r *scriptRun) coordinate(p plan, input int64) {
 			continue
 		}
 		del.reply = r.childTurn(del.child, del.task)
+		if r.err == nil {
+			r.err = del.child.Finish(del.reply)
+		}
 		results += int64(runes(del.reply))
 	}
 
@@ -295,6 +418,14 @@ func (r *scriptRun) coordinate(p plan, input int64) {
 			continue
 		}
 		lines = append(lines, fmt.Sprintf("%s replied: %s", del.name, del.reply))
+	}
+	for _, d := range p.workflows {
+		if r.err != nil {
+			return
+		}
+		line := r.runWorkflow(d.arg)
+		results += int64(runes(line))
+		lines = append(lines, line)
 	}
 	if p.echo != "" {
 		lines = append(lines, "Echo: "+p.echo)
@@ -307,71 +438,28 @@ func (r *scriptRun) coordinate(p plan, input int64) {
 }
 
 // childTurn plays a child's turn of the default script on its own thread
-// and returns its reply. A task "run: <command>" makes the child call bash
-// when its agent's policy allows it without asking (the call is
-// cross-posted to the session); otherwise the reply says why it did not.
-// Any other task is done at once: "Done: <task>".
+// and returns its reply; the caller reports it. The task's run: and call:
+// lines are played as in a primary turn (see DefaultScript), in the
+// child's history, with the tools of the child's agent; the tool uses are
+// cross-posted, and those that wait for the client idle the child (see
+// ChildThread.RequireAction). A task without them is done at once:
+// "Done: <task>". An interrupt of the child ends its turn with the reply
+// "I was interrupted.".
 func (r *scriptRun) childTurn(c *ChildThread, task string) string {
-	input := int64(50 + runes(task))
-	fail := func(err error) string {
-		if r.err == nil {
-			r.err = err
-		}
-		return ""
+	cr := &scriptRun{t: r.t, a: c, tools: c.childTools(), selfHosted: r.selfHosted}
+	done := "Done: " + task
+	if task == "" {
+		done = "Done."
 	}
-	start, err := c.emit("span.model_request_start", nil)
-	if err != nil {
-		return fail(err)
-	}
-	if _, err := c.emit("agent.thinking", nil); err != nil {
-		return fail(err)
-	}
-	var reply string
-	var cached int64
-	cmd, isRun := strings.CutPrefix(task, "run:")
-	cmd = strings.TrimSpace(cmd)
-	tools := c.childTools()
+	reply := cr.playTools(plan{tools: parseDirectives(task).tools}, int64(50+runes(task)), done)
 	switch {
-	case !isRun || cmd == "":
-		reply = "Done: " + task
-		if task == "" {
-			reply = "Done."
-		}
-	case !tools.bashEnabled:
-		reply = fmt.Sprintf("I could not run %q: the bash tool is not enabled for this agent.", cmd)
-	case tools.bashPolicy == "always_ask":
-		reply = fmt.Sprintf("I did not run %q: it needs a confirmation, which this fake does not route to child threads.", cmd)
+	case cr.err == nil:
+	case errors.Is(cr.err, ErrInterrupted) && r.t.err() == nil:
+		reply = "I was interrupted."
 	default:
-		in := mustMarshal(map[string]string{"command": cmd})
-		use, err := c.emit("agent.tool_use", []field{{"name", "bash"}, {"input", in},
-			{"evaluated_permission", "allow"}, {"evaluation", orderedObject{{"type", "always_allow"}}}})
-		if err != nil {
-			return fail(err)
+		if r.err == nil {
+			r.err = cr.err
 		}
-		if _, err := c.emit("span.model_request_end", []field{{"model_request_start_id", start}, {"is_error", false},
-			{"model_usage", modelUsage{InputTokens: input, OutputTokens: int64(10 + runes(string(in)))}}}); err != nil {
-			return fail(err)
-		}
-		out := "ran: " + cmd
-		if _, err := c.emit("agent.tool_result", []field{{"tool_use_id", use}, {"content", []any{textBlock(out)}}, {"is_error", false}}); err != nil {
-			return fail(err)
-		}
-		if start, err = c.emit("span.model_request_start", nil); err != nil {
-			return fail(err)
-		}
-		cached = input
-		input += int64(10+runes(string(in))) + int64(runes(out))
-		reply = "Tool bash returned: " + out
-	}
-	if _, err := c.emit("agent.message", []field{{"content", []any{textBlock(reply)}}}); err != nil {
-		return fail(err)
-	}
-	if _, err := c.emit("span.model_request_end", []field{{"model_request_start_id", start}, {"is_error", false},
-		{"model_usage", modelUsage{InputTokens: input, OutputTokens: int64(10 + runes(reply)), CacheReadInputTokens: cached}}}); err != nil {
-		return fail(err)
-	}
-	if err := c.Finish(reply); err != nil {
-		return fail(err)
 	}
 	return reply
 }

@@ -236,11 +236,11 @@ func TestDelegateToolUse(t *testing.T) {
 }
 
 // TestDelegateSeededAgent: a seeded agent of the delegated name runs as
-// itself (type agent, with its id and version), names may be quoted, and a
-// child whose bash asks does not run the command.
+// itself (type agent, with its id and version, and its tools), names may
+// be quoted, and a child whose bash is disabled is denied its call.
 func TestDelegateSeededAgent(t *testing.T) {
 	srv := newTestServer(t)
-	toolAgent(srv, "agent_01reviewer", "always_ask")
+	toolAgent(srv, "agent_01reviewer", "disabled")
 	srv.AddAgent(Agent{ID: "agent_01docs", Version: 3, Name: "Docs writer"})
 	id := newSessionID(t, srv, nil)
 	sendOK(t, srv, id, msgEvent("delegate: agent_01reviewer run: rm -rf build\ndelegate: \"Docs writer\" update the README"))
@@ -260,9 +260,9 @@ func TestDelegateSeededAgent(t *testing.T) {
 	if got := strings.Join(keys(docs["agent"].(map[string]any)), ","); got != "description,execution_identity,id,mcp_servers,model,name,skills,system,tools,type,version" {
 		t.Errorf("saved thread agent keys = %s", got)
 	}
-	if evs := threadLogEvents(t, srv, id, kids[0]); len(ofType(evs, "agent.tool_use")) != 0 ||
-		!strings.Contains(textOf(ofType(evs, "agent.message")[0]), "needs a confirmation") {
-		t.Errorf("a child whose bash asks: %v", types(evs))
+	if evs := threadLogEvents(t, srv, id, kids[0]); len(ofType(evs, "agent.tool_use")) != 1 || ofType(evs, "agent.tool_use")[0]["evaluated_permission"] != "deny" ||
+		!strings.Contains(textOf(ofType(evs, "agent.message")[0]), "not enabled") {
+		t.Errorf("a child whose bash is disabled: %v", types(evs))
 	}
 	reply := ofType(logEvents(t, srv, id), "agent.message")
 	if got := textOf(reply[len(reply)-1]); !strings.Contains(got, "Docs writer replied: Done: update the README") {

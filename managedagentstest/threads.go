@@ -1,6 +1,7 @@
 package managedagentstest
 
 import (
+	"context"
 	"encoding/json"
 	"maps"
 	"math"
@@ -78,6 +79,11 @@ type thread struct {
 	// events is a child thread's own log. The primary thread has none: its
 	// history is the session's log.
 	events []event
+	// workflowRunID is set for a thread a workflow run started.
+	workflowRunID *string
+	// interrupt stops the child's turn while it plays one (see
+	// ChildThread); nil otherwise.
+	interrupt context.CancelCauseFunc
 }
 
 func (th *thread) isPrimary() bool { return th.parentID == nil }
@@ -329,7 +335,7 @@ type threadJSON struct {
 	Agent          json.RawMessage `json:"agent"`
 	Status         string          `json:"status"`
 	ParentThreadID *string         `json:"parent_thread_id"`
-	// WorkflowRunID is always null: the fake runs no workflows.
+	// WorkflowRunID is set for the threads of a workflow run.
 	WorkflowRunID *string      `json:"workflow_run_id"`
 	ArchivedAt    *timestamp   `json:"archived_at"`
 	CreatedAt     timestamp    `json:"created_at"`
@@ -352,6 +358,7 @@ func (f *Fake) renderThread(s *session, th *thread, now time.Time) json.RawMessa
 		Agent:          th.agent,
 		Status:         f.threadStatus(s, th),
 		ParentThreadID: th.parentID,
+		WorkflowRunID:  th.workflowRunID,
 		ArchivedAt:     optTime(th.archivedAt),
 		CreatedAt:      timestamp(th.createdAt),
 		UpdatedAt:      timestamp(th.updatedAt),
