@@ -2,8 +2,8 @@ package managedagents
 
 import (
 	"context"
-	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -33,18 +33,10 @@ func TestSinceReadErrorEnds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	var last error
-	for ev, err := range r.Events() {
-		if err != nil {
-			last = err
-			continue
-		}
-		got = append(got, ev.EventID())
-	}
-	var apiErr *APIError
-	if len(got) != 2 || !errors.As(last, &apiErr) {
-		t.Fatalf("yielded %v, then %v", got, last)
+	got := sinceAll(t, r)
+	if len(got) != 3 || !slices.Equal(got[:2], []string{"session.status_running sevt_1", "agent.message sevt_2"}) ||
+		!strings.HasPrefix(got[2], "error ") || !strings.Contains(got[2], "404") {
+		t.Fatalf("yielded %q", got)
 	}
 	if id := r.Checkpoint().LastEventID(); id != "sevt_2" {
 		t.Errorf("checkpoint after %q, want sevt_2", id)

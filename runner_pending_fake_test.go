@@ -71,32 +71,11 @@ func TestRunnerAnswerPendingReturns(t *testing.T) {
 	}
 }
 
-// TestRunnerAnswerPendingEndedTurn: on a session whose turn has ended,
-// AnswerPending sends nothing and returns the stop reason.
-func TestRunnerAnswerPendingEndedTurn(t *testing.T) {
-	noLeaks(t)
-	srv, c, s, ctx := addSession(t)
-	r := &managedagents.Runner{Client: c, Tools: arithmetic()}
-	if _, err := r.Run(ctx, s.ID, managedagents.UserMessage(`call: add {"a":1,"b":2}`)); err != nil {
-		t.Fatal(err)
-	}
-	before := eventPosts(srv, s.ID)
-	ended, err := (&managedagents.Runner{Client: c, Tools: arithmetic()}).AnswerPending(ctx, s.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ended == nil || ended.Type != managedagents.StopReasonEndTurn {
-		t.Errorf("stop %+v, want end_turn", ended)
-	}
-	if n := eventPosts(srv, s.ID) - before; n != 0 {
-		t.Errorf("%d posts on a finished turn", n)
-	}
-}
-
 // TestRunnerAnswerPendingCancelled: a call whose handler outlives the
 // context is left started, AnswerPending returns the context's error, and
 // the next AnswerPending with the same store answers it per Interrupted
-// without running the tool again.
+// without running the tool again. Once the turn has ended, AnswerPending
+// sends nothing and returns its stop reason.
 func TestRunnerAnswerPendingCancelled(t *testing.T) {
 	noLeaks(t)
 	srv, c, s, ctx := addSession(t)
@@ -131,6 +110,21 @@ func TestRunnerAnswerPendingCancelled(t *testing.T) {
 		if len(answers) != 1 || !isErrorResult(answers[0]) {
 			t.Errorf("call %s: %d answers, want one error result", id, len(answers))
 		}
+	}
+
+	if err := srv.WaitIdle(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	before := eventPosts(srv, s.ID)
+	ended, err := (&managedagents.Runner{Client: c, Tools: blocking, Store: store}).AnswerPending(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ended == nil || ended.Type != managedagents.StopReasonEndTurn {
+		t.Errorf("stop %+v, want end_turn", ended)
+	}
+	if n := eventPosts(srv, s.ID) - before; n != 0 {
+		t.Errorf("%d posts on a finished turn", n)
 	}
 }
 
