@@ -129,9 +129,9 @@ func TestCheckpointRefused(t *testing.T) {
 	for _, tc := range cases {
 		var err error
 		if tc.thread == "" {
-			_, err = c.Events.Stream(t.Context(), tc.session, tc.params)
+			_, err = c.Events.Stream(testContext(t), tc.session, tc.params)
 		} else {
-			_, err = c.Threads.Stream(t.Context(), tc.session, tc.thread, tc.params)
+			_, err = c.Threads.Stream(testContext(t), tc.session, tc.thread, tc.params)
 		}
 		if !errors.Is(err, ErrInvalidParams) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want ErrInvalidParams saying %q", tc.name, err, tc.want)

@@ -67,6 +67,12 @@ type Client struct {
 // WithAPIKey or WithAuthToken, else from ANTHROPIC_API_KEY; the base URL from
 // WithBaseURL, else ANTHROPIC_BASE_URL, else DefaultBaseURL. A client without
 // credentials is an error here rather than at the first call.
+//
+// ANTHROPIC_API_KEY is not used for a loopback base URL given with
+// WithBaseURL (localhost, 127.0.0.0/8, ::1): such a URL in code is almost
+// always a test server, which must not receive a real key. Pass the key with
+// WithAPIKey, or set ANTHROPIC_BASE_URL, to talk to a local proxy that needs
+// it.
 func NewClient(opts ...Option) (*Client, error) {
 	cfg := defaultConfig()
 	for i, opt := range opts {
@@ -77,9 +83,16 @@ func NewClient(opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("managedagents: %w", err)
 		}
 	}
+	// envKeyWithheld: ANTHROPIC_API_KEY is set, but not sent to the loopback
+	// URL of WithBaseURL.
+	envKeyWithheld := false
 	if !cfg.noEnv {
 		if cfg.apiKey == nil && cfg.authToken == nil {
-			if k := strings.TrimSpace(os.Getenv("ANTHROPIC_API_KEY")); k != "" {
+			switch k := strings.TrimSpace(os.Getenv("ANTHROPIC_API_KEY")); {
+			case k == "":
+			case cfg.baseURL != "" && loopbackURL(cfg.baseURL):
+				envKeyWithheld = true
+			default:
 				if err := checkHeaderValue(k); err != nil {
 					return nil, fmt.Errorf("managedagents: ANTHROPIC_API_KEY: %w", err)
 				}
@@ -99,6 +112,9 @@ func NewClient(opts ...Option) (*Client, error) {
 	switch {
 	case cfg.apiKey != nil && cfg.authToken != nil:
 		return nil, errors.New("managedagents: both an API key and an auth token are set; the API accepts only one")
+	case cfg.apiKey == nil && cfg.authToken == nil && envKeyWithheld:
+		return nil, fmt.Errorf("managedagents: no credentials: ANTHROPIC_API_KEY is not sent to %s, a loopback URL given with WithBaseURL "+
+			"(a test server, most likely); pass WithAPIKey or WithAuthToken", cfg.baseURL)
 	case cfg.apiKey == nil && cfg.authToken == nil:
 		return nil, errors.New("managedagents: no credentials: set ANTHROPIC_API_KEY, or pass WithAPIKey or WithAuthToken")
 	}

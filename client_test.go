@@ -85,7 +85,7 @@ func TestNewClientEnvironment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Sessions.Get(t.Context(), "sesn_1"); err != nil {
+		if _, err := c.Sessions.Get(testContext(t), "sesn_1"); err != nil {
 			t.Fatal(err)
 		}
 		if got := srv.requests()[0].Header.Get("x-api-key"); got != "env-key" {
@@ -100,12 +100,35 @@ func TestNewClientEnvironment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Sessions.Get(t.Context(), "sesn_1"); err != nil {
+		if _, err := c.Sessions.Get(testContext(t), "sesn_1"); err != nil {
 			t.Fatal(err)
 		}
 		h := srv.requests()[0].Header
 		if h.Get("authorization") != "Bearer tok" || h.Get("x-api-key") != "" {
 			t.Errorf("credentials sent: authorization=%q x-api-key=%q; want only the bearer token", h.Get("authorization"), h.Get("x-api-key"))
+		}
+	})
+	t.Run("the key is not sent to a loopback WithBaseURL", func(t *testing.T) {
+		t.Setenv("ANTHROPIC_API_KEY", "env-key")
+		t.Setenv("ANTHROPIC_BASE_URL", "")
+		for _, base := range []string{"http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080", "http://127.1.2.3"} {
+			_, err := NewClient(WithBaseURL(base))
+			want := "managedagents: no credentials: ANTHROPIC_API_KEY is not sent to " + base +
+				", a loopback URL given with WithBaseURL (a test server, most likely); pass WithAPIKey or WithAuthToken"
+			if err == nil || err.Error() != want {
+				t.Errorf("WithBaseURL(%s):\n got %v\nwant %s", base, err, want)
+			}
+		}
+		c, err := NewClient(WithBaseURL("http://127.0.0.1:8080"), WithAPIKey("given"))
+		if err != nil || c.cred.reveal() != "given" {
+			t.Errorf("with WithAPIKey: %v; want the given key", err)
+		}
+	})
+	t.Run("the key goes with a remote WithBaseURL", func(t *testing.T) {
+		t.Setenv("ANTHROPIC_API_KEY", "env-key")
+		c, err := NewClient(WithBaseURL("https://gateway.example.com/anthropic"))
+		if err != nil || c.cred.reveal() != "env-key" {
+			t.Fatalf("NewClient = %v; want the environment's key", err)
 		}
 	})
 	t.Run("WithoutEnvironment ignores it", func(t *testing.T) {
@@ -136,10 +159,10 @@ func TestRequestHeaders(t *testing.T) {
 		WithHeader("anthropic-workspace-id", "wrkspc_1"),
 		WithAPIVersion("2026-10-21"),
 		WithUserAgent("myapp/1.2"))
-	if _, err := c.Sessions.Get(t.Context(), "sesn_1"); err != nil {
+	if _, err := c.Sessions.Get(testContext(t), "sesn_1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Sessions.Create(t.Context(), createParams); err != nil {
+	if _, err := c.Sessions.Create(testContext(t), createParams); err != nil {
 		t.Fatal(err)
 	}
 	reqs := srv.requests()
@@ -179,18 +202,18 @@ func TestIDValidationAndEscaping(t *testing.T) {
 	srv := newScriptServer(t, jsonStep(sessionJSON))
 	c := newTestClient(t, srv.URL)
 	for _, id := range []string{"", ".", "..", ";x"} {
-		_, err := c.Sessions.Get(t.Context(), id)
+		_, err := c.Sessions.Get(testContext(t), id)
 		if !errors.Is(err, ErrInvalidParams) {
 			t.Errorf("Get(%q) = %v, want ErrInvalidParams", id, err)
 		}
-		if _, err := c.Sessions.Delete(t.Context(), id); !errors.Is(err, ErrInvalidParams) {
+		if _, err := c.Sessions.Delete(testContext(t), id); !errors.Is(err, ErrInvalidParams) {
 			t.Errorf("Delete(%q) = %v, want ErrInvalidParams", id, err)
 		}
 	}
 	if srv.count() != 0 {
 		t.Fatalf("invalid IDs reached the server")
 	}
-	if _, err := c.Sessions.Get(t.Context(), "a/b?c#d"); err != nil {
+	if _, err := c.Sessions.Get(testContext(t), "a/b?c#d"); err != nil {
 		t.Fatal(err)
 	}
 	if got := srv.requests()[0].EscapedPath; got != "/v1/sessions/a%2Fb%3Fc%23d" {
@@ -233,7 +256,7 @@ func TestAPIErrorFromFixtures(t *testing.T) {
 				w.Write(body)
 			})
 			c := newTestClient(t, srv.URL, WithMaxRetries(0))
-			_, err := c.Sessions.Get(t.Context(), "sesn_1")
+			_, err := c.Sessions.Get(testContext(t), "sesn_1")
 			var apiErr *APIError
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("err = %v, want *APIError", err)
@@ -245,10 +268,10 @@ func TestAPIErrorFromFixtures(t *testing.T) {
 				t.Errorf("Body = %s, want the raw body", apiErr.Body)
 			}
 			want := tt.want
-			want.Method, want.Path = "GET", "/v1/sessions/sesn_1"
+			want.Method, want.Path, want.Attempts = "GET", "/v1/sessions/sesn_1", 1
 			if diff := cmp.Diff(want, *apiErr, cmp.FilterPath(func(p cmp.Path) bool {
 				f := p.Last().String()
-				return f == ".Header" || f == ".Body" || f == ".Details"
+				return f == ".Header" || f == ".Body" || f == ".Details" || f == ".Elapsed"
 			}, cmp.Ignore())); diff != "" {
 				t.Errorf("APIError mismatch (-want +got):\n%s", diff)
 			}
@@ -287,7 +310,7 @@ func TestAPIErrorWithoutEnvelope(t *testing.T) {
 				io.WriteString(w, tt.body)
 			})
 			c := newTestClient(t, srv.URL, WithMaxRetries(0))
-			_, err := c.Sessions.Get(t.Context(), "sesn_1")
+			_, err := c.Sessions.Get(testContext(t), "sesn_1")
 			var apiErr *APIError
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("err = %v, want *APIError", err)
@@ -329,7 +352,7 @@ func TestResponseDecodeError(t *testing.T) {
 	srv := newScriptServer(t, jsonStep(`{"id": 12}`), jsonStep(`not json`))
 	c := newTestClient(t, srv.URL)
 	for range 2 {
-		_, err := c.Sessions.Get(t.Context(), "sesn_1")
+		_, err := c.Sessions.Get(testContext(t), "sesn_1")
 		var de *DecodeError
 		if !errors.As(err, &de) || de.What != "Session" || len(de.Raw) == 0 {
 			t.Fatalf("err = %v, want a *DecodeError for Session with the raw body", err)
@@ -341,7 +364,7 @@ func TestLoggerRedactsAndCountsAttempts(t *testing.T) {
 	srv := newScriptServer(t, errorStep(503, "retry-after", "0"), jsonStep(sessionJSON))
 	var logs strings.Builder
 	c := newTestClient(t, srv.URL, WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	if _, err := c.Sessions.Get(t.Context(), "sesn_1"); err != nil {
+	if _, err := c.Sessions.Get(testContext(t), "sesn_1"); err != nil {
 		t.Fatal(err)
 	}
 	out := logs.String()
@@ -470,7 +493,7 @@ func TestEmptySuccessBody(t *testing.T) {
 				io.WriteString(w, tt.body)
 			})
 			c := newTestClient(t, srv.URL)
-			got, err := c.Sessions.Delete(t.Context(), "sesn_1")
+			got, err := c.Sessions.Delete(testContext(t), "sesn_1")
 			if err != nil || *got != (Deleted{ID: "sesn_1", Type: DeletedSession}) {
 				t.Fatalf("Delete with %s = %+v, %v; want the deletion object", tt.name, got, err)
 			}

@@ -132,11 +132,26 @@ type APIError struct {
 	// credential: it is never part of Error, and should not be logged
 	// unexamined.
 	Body []byte
+	// Attempts is how many times the client sent the request, retries
+	// included; this answer is the last one's.
+	Attempts int
+	// Elapsed is the time from the first attempt to the end of the last,
+	// waits between them included.
+	Elapsed time.Duration
+	// GaveUp says why the client stopped sending the request when it sent
+	// it more than once: "retries exhausted" (the answer was retryable, but
+	// WithMaxRetries allows no more) or "not retryable" (this answer is one
+	// the client does not send again). It is empty after a single attempt.
+	// (When the caller's context ends first, the error is the context's,
+	// and its message ends "gave up: context done".)
+	GaveUp string
 }
 
 // Error returns a one-line description: method, path, status, type, error
-// code, message and request ID. It never includes the body, headers or
-// credentials.
+// code, message and request ID, then, when the request was sent more than
+// once, the attempts, the time they took and why the client gave up, as in
+// "(3 attempts over 1.2s; gave up: retries exhausted)". It never includes
+// the body, headers or credentials.
 func (e *APIError) Error() string {
 	prefix := "managedagents: "
 	if e.Method != "" {
@@ -145,8 +160,85 @@ func (e *APIError) Error() string {
 	if e.StatusCode != 0 {
 		prefix += fmt.Sprint(e.StatusCode, " ")
 	}
-	return describeError(prefix, e.Type, e.ErrorCode, e.Message, e.RequestID)
+	t := tries{attempts: e.Attempts, elapsed: e.Elapsed, gaveUp: e.GaveUp}
+	return describeError(prefix, e.Type, e.ErrorCode, e.Message, e.RequestID) + t.String()
 }
+
+// Why a call that was sent more than once gave up; see APIError.GaveUp.
+const (
+	gaveUpExhausted    = "retries exhausted"
+	gaveUpNotRetryable = "not retryable"
+	gaveUpContext      = "context done"
+)
+
+// tries is what the client tried before a call failed.
+type tries struct {
+	attempts int
+	elapsed  time.Duration
+	gaveUp   string
+}
+
+// String renders the attempts as the end of an error message, such as
+// " (3 attempts over 1.2s; gave up: retries exhausted)"; it is empty for a
+// single attempt that needs no comment (one not cut short by the context
+// while it waited to retry).
+func (t tries) String() string {
+	if t.attempts < 2 && t.gaveUp == "" {
+		return ""
+	}
+	noun := "attempts"
+	if t.attempts == 1 {
+		noun = "attempt"
+	}
+	s := fmt.Sprintf(" (%d %s over %v", t.attempts, noun, roundElapsed(t.elapsed))
+	if t.gaveUp != "" {
+		s += "; gave up: " + t.gaveUp
+	}
+	return s + ")"
+}
+
+// roundElapsed rounds d for humans: to the millisecond from one up, to the
+// microsecond below.
+func roundElapsed(d time.Duration) time.Duration {
+	if d >= time.Millisecond {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Microsecond)
+}
+
+// requestError is a call that got no answer it could use: the connection
+// failed, timed out or broke off, or the context ended. It names the
+// request and says what was tried; it unwraps to the cause.
+type requestError struct {
+	method, path string
+	tries        tries
+	err          error
+}
+
+// Error names the request, the cause and what was tried.
+func (e *requestError) Error() string {
+	return "managedagents: " + e.method + " " + e.path + ": " + e.err.Error() + e.tries.String()
+}
+
+// Unwrap returns the cause.
+func (e *requestError) Unwrap() error { return e.err }
+
+// streamOpenError is a failure to open a stream that happened before its
+// connection: the history read that marks where the stream starts. It names
+// the stream the caller asked for, then the request that failed.
+type streamOpenError struct {
+	path string // the stream's
+	err  error
+}
+
+// Error names the stream, then the request that failed.
+func (e *streamOpenError) Error() string {
+	return "managedagents: GET " + e.path + ": reading the history first: " +
+		strings.TrimPrefix(e.err.Error(), "managedagents: ")
+}
+
+// Unwrap returns the history read's error.
+func (e *streamOpenError) Unwrap() error { return e.err }
 
 // describeError renders an error envelope on one line: type, code, message
 // (collapsed and truncated) and request ID.

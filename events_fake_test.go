@@ -15,7 +15,7 @@ import (
 func TestFakeSendAndHistory(t *testing.T) {
 	srv, c := newFake(t)
 	s := create(t, c, "events")
-	echoes, err := c.Events.Send(t.Context(), s.ID, managedagents.UserMessage("hello there"))
+	echoes, err := c.Events.Send(testContext(t), s.ID, managedagents.UserMessage("hello there"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestFakeSendAndHistory(t *testing.T) {
 	if _, processed := echoes[0].EventProcessedAt(); processed {
 		t.Errorf("the echo of a queued message is marked processed")
 	}
-	if err := srv.WaitIdle(t.Context(), s.ID); err != nil {
+	if err := srv.WaitIdle(testContext(t), s.ID); err != nil {
 		t.Fatal(err)
 	}
 	evs := history(t, c, s.ID, managedagents.EventListParams{Limit: 3}) // several pages
@@ -49,7 +49,7 @@ func TestFakeSendAndHistory(t *testing.T) {
 	if idle.StopReason.Type != managedagents.StopReasonEndTurn || !idle.StopReason.EndsTurn() {
 		t.Errorf("stop reason = %+v", idle.StopReason)
 	}
-	got, err := c.Sessions.Get(t.Context(), s.ID)
+	got, err := c.Sessions.Get(testContext(t), s.ID)
 	if err != nil || got.Status != managedagents.StatusIdle || got.Usage.InputTokens == 0 {
 		t.Errorf("session after the turn: %v, status %s, usage %+v", err, got.Status, got.Usage)
 	}
@@ -66,16 +66,16 @@ func TestFakeCustomToolRoundTrip(t *testing.T) {
 		ID: "agent_tools", Name: "With tools",
 		Tools: json.RawMessage(`[{"type":"custom","name":"lookup_customer","description":"Look up a customer.","input_schema":{"type":"object"}}]`),
 	})
-	s, err := c.Sessions.Create(t.Context(), managedagents.SessionCreateParams{
+	s, err := c.Sessions.Create(testContext(t), managedagents.SessionCreateParams{
 		Agent: managedagents.AgentByID("agent_tools"), EnvironmentID: managedagentstest.DefaultEnvironmentID,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Events.Send(t.Context(), s.ID, managedagents.UserMessage(`call: lookup_customer {"customer_id":"cus_4471"}`)); err != nil {
+	if _, err := c.Events.Send(testContext(t), s.ID, managedagents.UserMessage(`call: lookup_customer {"customer_id":"cus_4471"}`)); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.WaitIdle(t.Context(), s.ID); err != nil {
+	if err := srv.WaitIdle(testContext(t), s.ID); err != nil {
 		t.Fatal(err)
 	}
 	evs := history(t, c, s.ID, managedagents.EventListParams{})
@@ -96,10 +96,10 @@ func TestFakeCustomToolRoundTrip(t *testing.T) {
 	if string(use.Input) != `{"customer_id":"cus_4471"}` {
 		t.Errorf("input = %s", use.Input)
 	}
-	if _, err := c.Events.Send(t.Context(), s.ID, managedagents.CustomToolResult(use.ID, managedagents.TextBlock("enterprise plan"))); err != nil {
+	if _, err := c.Events.Send(testContext(t), s.ID, managedagents.CustomToolResult(use.ID, managedagents.TextBlock("enterprise plan"))); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.WaitIdle(t.Context(), s.ID); err != nil {
+	if err := srv.WaitIdle(testContext(t), s.ID); err != nil {
 		t.Fatal(err)
 	}
 	evs = history(t, c, s.ID, managedagents.EventListParams{Types: []string{managedagents.EventAgentMessage}})
@@ -111,27 +111,27 @@ func TestFakeCustomToolRoundTrip(t *testing.T) {
 func TestFakeSendErrors(t *testing.T) {
 	_, c := newFake(t)
 	s := create(t, c, "archived")
-	if _, err := c.Sessions.Archive(t.Context(), s.ID); err != nil {
+	if _, err := c.Sessions.Archive(testContext(t), s.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.Events.Send(t.Context(), s.ID, managedagents.UserMessage("hi"))
+	_, err := c.Events.Send(testContext(t), s.ID, managedagents.UserMessage("hi"))
 	if !errors.Is(err, managedagents.ErrConflict) || errors.Is(err, managedagents.ErrOutcomeUnknown) {
 		t.Errorf("send to archived: %v, want a plain ErrConflict", err)
 	}
-	if _, err := c.Events.Send(t.Context(), "sesn_nope", managedagents.UserMessage("hi")); !errors.Is(err, managedagents.ErrNotFound) {
+	if _, err := c.Events.Send(testContext(t), "sesn_nope", managedagents.UserMessage("hi")); !errors.Is(err, managedagents.ErrNotFound) {
 		t.Errorf("send to unknown: %v, want ErrNotFound", err)
 	}
 	// The server rejects what only it can know: a user.tool_result on a
 	// session that is not self-hosted.
 	s2 := create(t, c, "cloud")
-	if _, err := c.Events.Send(t.Context(), s2.ID, managedagents.ToolResult("sevt_x", managedagents.TextBlock("out"))); !errors.Is(err, managedagents.ErrInvalidRequest) {
+	if _, err := c.Events.Send(testContext(t), s2.ID, managedagents.ToolResult("sevt_x", managedagents.TextBlock("out"))); !errors.Is(err, managedagents.ErrInvalidRequest) {
 		t.Errorf("tool result on a cloud session: %v, want ErrInvalidRequest", err)
 	}
 }
 
 func TestFakeCreateWithInitialEvents(t *testing.T) {
 	srv, c := newFake(t)
-	s, err := c.Sessions.Create(t.Context(), managedagents.SessionCreateParams{
+	s, err := c.Sessions.Create(testContext(t), managedagents.SessionCreateParams{
 		Agent:         managedagents.AgentByID(managedagentstest.DefaultAgentID),
 		EnvironmentID: managedagentstest.DefaultEnvironmentID,
 		InitialEvents: []managedagents.EventParam{managedagents.UserMessage("start")},
@@ -139,7 +139,7 @@ func TestFakeCreateWithInitialEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.WaitIdle(t.Context(), s.ID); err != nil {
+	if err := srv.WaitIdle(testContext(t), s.ID); err != nil {
 		t.Fatal(err)
 	}
 	evs := history(t, c, s.ID, managedagents.EventListParams{Types: []string{managedagents.EventAgentMessage}})

@@ -41,7 +41,7 @@ func TestSendFixtures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newScriptServer(t, fileStep(t, "send/"+tt.fixture+".response.json"))
 			c := newTestClient(t, srv.URL)
-			echoes, err := c.Events.Send(t.Context(), testSession, tt.events...)
+			echoes, err := c.Events.Send(testContext(t), testSession, tt.events...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +99,7 @@ func equivalentIgnoringFalse(t *testing.T, got, want []byte) bool {
 func TestSendEchoTypes(t *testing.T) {
 	srv := newScriptServer(t, fileStep(t, "send/custom_tool_result.response.json"))
 	c := newTestClient(t, srv.URL)
-	echoes, err := c.Events.Send(t.Context(), testSession, CustomToolResult("sevt_01pnCoKSkjQWbW7FE4N1fdEfE0", TextBlock("x")))
+	echoes, err := c.Events.Send(testContext(t), testSession, CustomToolResult("sevt_01pnCoKSkjQWbW7FE4N1fdEfE0", TextBlock("x")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestCreateWithInitialEvents(t *testing.T) {
 	c := newTestClient(t, srv.URL)
 	p := fixtureCreateParams
 	p.InitialEvents = []EventParam{UserMessage("Summarise what changed on main since the 4.1 tag.")}
-	if _, err := c.Sessions.Create(t.Context(), p); err != nil {
+	if _, err := c.Sessions.Create(testContext(t), p); err != nil {
 		t.Fatal(err)
 	}
 	if want := readFixture(t, "sessions/create_initial_events.request.json"); !jsonEqual(t, srv.requests()[0].Body, want) {
@@ -128,7 +128,7 @@ func TestCreateWithInitialEvents(t *testing.T) {
 func TestEventsInvalidParams(t *testing.T) {
 	srv := newScriptServer(t)
 	c := newTestClient(t, srv.URL)
-	ctx := t.Context()
+	ctx := testContext(t)
 	many := make([]EventParam, 51)
 	for i := range many {
 		many[i] = UserMessage("hi")
@@ -173,7 +173,7 @@ func TestSendRetries(t *testing.T) {
 	t.Run("not re-sent after 500", func(t *testing.T) {
 		srv := newScriptServer(t, errorStep(500), fileStep(t, "send/message.response.json"))
 		c := newTestClient(t, srv.URL, WithRetryWait(time.Millisecond, time.Millisecond))
-		_, err := c.Events.Send(t.Context(), testSession, UserMessage("hi"))
+		_, err := c.Events.Send(testContext(t), testSession, UserMessage("hi"))
 		if !errors.Is(err, ErrOutcomeUnknown) || !errors.Is(err, ErrInternal) || srv.count() != 1 {
 			t.Fatalf("err = %v after %d requests; want ErrOutcomeUnknown after 1", err, srv.count())
 		}
@@ -181,7 +181,7 @@ func TestSendRetries(t *testing.T) {
 	t.Run("retried after 429", func(t *testing.T) {
 		srv := newScriptServer(t, errorStep(429, "retry-after", "0"), fileStep(t, "send/message.response.json"))
 		c := newTestClient(t, srv.URL)
-		if _, err := c.Events.Send(t.Context(), testSession, UserMessage("hi")); err != nil || srv.count() != 2 {
+		if _, err := c.Events.Send(testContext(t), testSession, UserMessage("hi")); err != nil || srv.count() != 2 {
 			t.Fatalf("err = %v after %d requests; want success after 2", err, srv.count())
 		}
 	})
@@ -192,7 +192,7 @@ func TestSendRetries(t *testing.T) {
 			w.Write(body)
 		})
 		c := newTestClient(t, srv.URL)
-		_, err := c.Events.Send(t.Context(), testSession, UserMessage("hi"))
+		_, err := c.Events.Send(testContext(t), testSession, UserMessage("hi"))
 		if !errors.Is(err, ErrConflict) || errors.Is(err, ErrOutcomeUnknown) || srv.count() != 1 {
 			t.Fatalf("err = %v after %d requests; want a plain ErrConflict", err, srv.count())
 		}
@@ -204,7 +204,7 @@ func TestEventsListAndAll(t *testing.T) {
 		srv := newScriptServer(t, fileStep(t, "send/history_page.json"))
 		c := newTestClient(t, srv.URL)
 		after := time.Date(2026, 11, 26, 10, 15, 0, 0, time.UTC)
-		page, err := c.Events.List(t.Context(), testSession, EventListParams{Limit: 3, Order: OrderAsc, CreatedAtOrAfter: after})
+		page, err := c.Events.List(testContext(t), testSession, EventListParams{Limit: 3, Order: OrderAsc, CreatedAtOrAfter: after})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +229,7 @@ func TestEventsListAndAll(t *testing.T) {
 		srv := newScriptServer(t, jsonStep(p1), jsonStep(p2))
 		c := newTestClient(t, srv.URL)
 		var got []string
-		for e, err := range c.Events.All(t.Context(), testSession, EventListParams{Types: []string{EventAgentMessage, "session.checkpoint_created"}}) {
+		for e, err := range c.Events.All(testContext(t), testSession, EventListParams{Types: []string{EventAgentMessage, "session.checkpoint_created"}}) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -252,7 +252,7 @@ func TestEventsListAndAll(t *testing.T) {
 	t.Run("a broken event is a DecodeError with its raw bytes", func(t *testing.T) {
 		srv := newScriptServer(t, jsonStep(`{"data":[{"type":"agent.message","id":"sevt_1","content":"not blocks"}],"next_page":null}`))
 		c := newTestClient(t, srv.URL)
-		_, err := c.Events.List(t.Context(), testSession, EventListParams{})
+		_, err := c.Events.List(testContext(t), testSession, EventListParams{})
 		var de *DecodeError
 		if !errors.As(err, &de) || de.EventType != EventAgentMessage || len(de.Raw) == 0 {
 			t.Fatalf("err = %#v, want a DecodeError naming agent.message", err)
@@ -264,7 +264,7 @@ func TestEventsListAndAll(t *testing.T) {
 	t.Run("errors", func(t *testing.T) {
 		srv := newScriptServer(t, errorStep(404), errorStep(404))
 		c := newTestClient(t, srv.URL)
-		if _, err := c.Events.List(t.Context(), testSession, EventListParams{}); !errors.Is(err, ErrNotFound) {
+		if _, err := c.Events.List(testContext(t), testSession, EventListParams{}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("List: %v", err)
 		}
 		for _, err := range c.Events.All(context.Background(), testSession, EventListParams{}) {

@@ -51,9 +51,10 @@ func ExampleEventsService_Send() {
 	// agent: Echo: Hello
 }
 
-// Show the agent's answer as it is generated: open the stream with
-// EventDeltas and fold its previews with a Previews. The finished
-// agent.message is authoritative and closes its preview.
+// Print the agent's reply as it is generated: open the stream with
+// EventDeltas, and print what Previews.Update returns for each event: the
+// new piece of text, and, when the finished agent.message differs from
+// its preview, the whole text again (Replaced).
 func ExamplePreviews() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -77,23 +78,18 @@ func ExamplePreviews() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		if _, text, ok := previews.Apply(ev); ok {
-			fmt.Printf("preview: %q\n", text)
-			continue
+		u := previews.Update(ev)
+		if u.Replaced {
+			fmt.Print("\n(corrected) ")
 		}
-		switch e := ev.(type) {
-		case *managedagents.AgentMessageEvent:
-			fmt.Printf("final:   %q (open previews: %d)\n", managedagents.JoinText(e.Content), previews.Len())
-		case *managedagents.SessionStatusIdleEvent:
-			if e.StopReason.EndsTurn() {
-				return
-			}
+		fmt.Print(u.Appended)
+		if u.Done && u.Type == managedagents.EventAgentMessage {
+			fmt.Println()
+		}
+		if idle, ok := ev.(*managedagents.SessionStatusIdleEvent); ok && idle.StopReason.EndsTurn() {
+			return
 		}
 	}
 	// Output:
-	// preview: ""
-	// preview: "Echo: "
-	// preview: "Echo: Write "
-	// preview: "Echo: Write a haiku"
-	// final:   "Echo: Write a haiku" (open previews: 0)
+	// Echo: Write a haiku
 }

@@ -23,10 +23,7 @@ func exampleClient() (*managedagents.Client, func()) {
 // fake itself (how many requests it received, when its agent is done).
 func exampleServer() (*managedagentstest.Server, *managedagents.Client) {
 	srv := managedagentstest.NewServer()
-	c, err := managedagents.NewClient(
-		managedagents.WithBaseURL(srv.URL()),
-		managedagents.WithAPIKey("example-key"),
-		managedagents.WithoutEnvironment())
+	c, err := srv.NewClient()
 	if err != nil {
 		srv.Close()
 		log.Fatal(err)

@@ -1,6 +1,7 @@
 package managedagents_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -27,13 +28,7 @@ func newFakeWith(t testing.TB, srvOpts []managedagentstest.Option, opts ...manag
 	t.Helper()
 	srv := managedagentstest.NewServer(srvOpts...)
 	t.Cleanup(srv.Close)
-	base := []managedagents.Option{
-		managedagents.WithBaseURL(srv.URL()),
-		managedagents.WithAPIKey("test-key"),
-		managedagents.WithoutEnvironment(),
-		managedagents.WithRetryWait(time.Millisecond, 5*time.Millisecond),
-	}
-	c, err := managedagents.NewClient(append(base, opts...)...)
+	c, err := srv.NewClient(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +37,7 @@ func newFakeWith(t testing.TB, srvOpts []managedagentstest.Option, opts ...manag
 
 func create(t testing.TB, c *managedagents.Client, title string) *managedagents.Session {
 	t.Helper()
-	s, err := c.Sessions.Create(t.Context(), managedagents.SessionCreateParams{
+	s, err := c.Sessions.Create(testContext(t), managedagents.SessionCreateParams{
 		Agent:         managedagents.AgentByID(managedagentstest.DefaultAgentID),
 		EnvironmentID: managedagentstest.DefaultEnvironmentID,
 		Title:         title,
@@ -70,7 +65,7 @@ func tickingClock() func() time.Time {
 func history(t *testing.T, c *managedagents.Client, sessionID string, params managedagents.EventListParams) []managedagents.Event {
 	t.Helper()
 	var out []managedagents.Event
-	for ev, err := range c.Events.All(t.Context(), sessionID, params) {
+	for ev, err := range c.Events.All(testContext(t), sessionID, params) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,4 +158,14 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	b.ct.bytes += int64(n)
 	b.ct.mu.Unlock()
 	return n, err
+}
+
+// testContext is t.Context with a 10 s deadline, so that a test waiting on
+// a stream, a turn or a runner fails in seconds when it never ends. (The
+// package's internal tests have their own copy: an external test package
+// cannot see them.)
+func testContext(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
 }

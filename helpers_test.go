@@ -2,6 +2,7 @@ package managedagents
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -353,4 +354,17 @@ func describe(ev Event, err error) string {
 		return "error " + err.Error()
 	}
 	return ev.EventType() + " " + ev.EventID()
+}
+
+// testDeadline bounds every test context from testContext: a regression
+// that stops a stream, a turn or a runner from ending fails that test in
+// seconds instead of hanging the suite until go test's own timeout.
+const testDeadline = 10 * time.Second
+
+// testContext is t.Context with testDeadline. Tests that legitimately run
+// longer make a context of their own with context.WithTimeout.
+func testContext(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), testDeadline)
+	t.Cleanup(cancel)
+	return ctx
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -76,6 +77,9 @@ func WithAuthToken(token string) Option {
 // WithBaseURL sets the API's base URL, such as a proxy or a fake server.
 // Without it the client reads ANTHROPIC_BASE_URL, and else uses
 // https://api.anthropic.com. A path prefix is kept; a trailing slash is not.
+// The URL needs its scheme ("http://127.0.0.1:8080", not "127.0.0.1:8080")
+// and no /v1, which the client adds to every path. A loopback URL set here
+// is never sent ANTHROPIC_API_KEY (see NewClient).
 func WithBaseURL(rawURL string) Option {
 	return func(c *config) error {
 		u, err := parseBaseURL(rawURL)
@@ -239,9 +243,19 @@ func WithoutEnvironment() Option {
 	}
 }
 
-// parseBaseURL checks and normalises a base URL.
+// parseBaseURL checks and normalises a base URL. A host and port without a
+// scheme, and a path that already ends in the API's /v1, are refused with
+// the URL to use instead.
 func parseBaseURL(raw string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
+	raw = strings.TrimSpace(raw)
+	if raw != "" && !strings.Contains(raw, "://") && !strings.HasPrefix(raw, "/") {
+		// "127.0.0.1:8080" and "localhost:8080" are not URLs to url.Parse
+		// (or are, with "localhost" as the scheme).
+		if fixed, err := url.Parse("http://" + raw); err == nil && fixed.Host != "" && fixed.User == nil {
+			return "", fmt.Errorf("URL %q has no scheme; add one, as in %q", raw, schemeFor(fixed.Hostname())+raw)
+		}
+	}
+	u, err := url.Parse(raw)
 	if err != nil {
 		return "", fmt.Errorf("malformed URL: %w", err)
 	}
@@ -257,7 +271,38 @@ func parseBaseURL(raw string) (string, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("URL %q must not have a query or fragment", u.Redacted())
 	}
-	return strings.TrimRight(u.String(), "/"), nil
+	base := strings.TrimRight(u.String(), "/")
+	if strings.HasSuffix(base, "/v1") {
+		return "", fmt.Errorf("URL %q ends in /v1, which the client adds to every path; drop it, as in %q", u.Redacted(), strings.TrimSuffix(base, "/v1"))
+	}
+	return base, nil
+}
+
+// schemeFor is the scheme to suggest for a base URL given without one:
+// http:// for a loopback host (a local proxy or a fake server), else
+// https://.
+func schemeFor(host string) string {
+	if isLoopbackHost(host) {
+		return "http://"
+	}
+	return "https://"
+}
+
+// loopbackURL reports whether a base URL, as parseBaseURL returns it, names
+// a loopback host.
+func loopbackURL(base string) bool {
+	u, err := url.Parse(base)
+	return err == nil && isLoopbackHost(u.Hostname())
+}
+
+// isLoopbackHost reports whether host is "localhost" or a loopback IP
+// address.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // validHeaderName reports whether name is an RFC 9110 token.

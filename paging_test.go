@@ -82,7 +82,7 @@ func collect(seq func(func(int, error) bool), max int) (items []int, errs []erro
 }
 
 func TestAllPages(t *testing.T) {
-	ctx := t.Context()
+	ctx := testContext(t)
 	three := map[string]fakePage{
 		"":   {[]int{1, 2}, "c1"},
 		"c1": {nil, "c2"}, // an empty page with a next cursor: keep going

@@ -131,7 +131,7 @@ func TestResourcesCalls(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newScriptServer(t, fileStep(t, tt.response))
 			c := newTestClient(t, srv.URL)
-			got, err := tt.call(t.Context(), c)
+			got, err := tt.call(testContext(t), c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -193,7 +193,7 @@ func TestResourcesAll(t *testing.T) {
 	})
 	c := newTestClient(t, srv.URL)
 	var ids []string
-	for r, err := range c.Resources.All(t.Context(), "sesn_1", ResourceListParams{Limit: 1}) {
+	for r, err := range c.Resources.All(testContext(t), "sesn_1", ResourceListParams{Limit: 1}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,7 +211,7 @@ func TestResourcesAll(t *testing.T) {
 func TestResourcesInvalidParams(t *testing.T) {
 	srv := newScriptServer(t)
 	c := newTestClient(t, srv.URL)
-	ctx := t.Context()
+	ctx := testContext(t)
 	calls := map[string]func() error{
 		"list without session": func() error { _, err := c.Resources.List(ctx, "", ResourceListParams{}); return err },
 		"list negative limit": func() error {
@@ -262,7 +262,7 @@ func TestResourcesInvalidParams(t *testing.T) {
 // TestResourcesErrorPaths: every method returns the server's *APIError, and
 // a 200 whose body is not JSON is a *DecodeError.
 func TestResourcesErrorPaths(t *testing.T) {
-	ctx := t.Context()
+	ctx := testContext(t)
 	calls := map[string]func(c *Client) error{
 		"list": func(c *Client) error { _, err := c.Resources.List(ctx, "sesn_x", ResourceListParams{}); return err },
 		"add": func(c *Client) error {
@@ -303,7 +303,7 @@ func TestResourcesErrorPaths(t *testing.T) {
 func TestResourceDeleteEmptyBody(t *testing.T) {
 	for _, st := range []step{emptyStep(), rawStep(http.StatusNoContent, "", "")} {
 		srv := newScriptServer(t, st)
-		got, err := newTestClient(t, srv.URL).Resources.Delete(t.Context(), "sesn_1", "sesrsc_1")
+		got, err := newTestClient(t, srv.URL).Resources.Delete(testContext(t), "sesn_1", "sesrsc_1")
 		if err != nil || *got != (Deleted{ID: "sesrsc_1", Type: "session_resource_deleted"}) {
 			t.Errorf("got %+v, %v", got, err)
 		}
@@ -315,7 +315,7 @@ func TestResourceDeleteEmptyBody(t *testing.T) {
 // certainly did not act (529) it retries.
 func TestResourceAddRetrySafety(t *testing.T) {
 	add := func(c *Client) (*Resource, error) {
-		return c.Resources.Add(t.Context(), "sesn_1", AddFileResourceParams{FileID: "file_1"})
+		return c.Resources.Add(testContext(t), "sesn_1", AddFileResourceParams{FileID: "file_1"})
 	}
 	for name, st := range map[string]step{"500": errorStep(500), "reset": resetStep()} {
 		srv := newScriptServer(t, st, fileStep(t, "resources/file.json"))
@@ -331,7 +331,7 @@ func TestResourceAddRetrySafety(t *testing.T) {
 	// Update is idempotent: a 500 is retried.
 	srv = newScriptServer(t, errorStep(500), fileStep(t, "resources/github_repository.json"))
 	c := newTestClient(t, srv.URL, WithRetryWait(time.Millisecond, time.Millisecond))
-	if _, err := c.Resources.Update(t.Context(), "sesn_1", "sesrsc_1", ResourceUpdateParams{AuthorizationToken: testToken}); err != nil || srv.count() != 2 {
+	if _, err := c.Resources.Update(testContext(t), "sesn_1", "sesrsc_1", ResourceUpdateParams{AuthorizationToken: testToken}); err != nil || srv.count() != 2 {
 		t.Errorf("update: err %v after %d requests, want success after 2", err, srv.count())
 	}
 }
@@ -346,7 +346,7 @@ func TestResourceUpdateTokenNeverShown(t *testing.T) {
 	params := ResourceUpdateParams{AuthorizationToken: testToken}
 	var shown []string
 	for range 3 {
-		_, err := c.Resources.Update(t.Context(), "sesn_1", "sesrsc_1", params)
+		_, err := c.Resources.Update(testContext(t), "sesn_1", "sesrsc_1", params)
 		if err == nil {
 			t.Fatal("err = nil, want an error")
 		}

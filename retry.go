@@ -76,6 +76,15 @@ type callState struct {
 	// enveloped says its body was the API's error envelope.
 	apiErr    *APIError
 	enveloped bool
+
+	// What was tried, for the caller's error: when the first attempt
+	// started, how many retries followed, whether the policy asked to send
+	// the last attempt again (so the retry limit stopped it), and whether
+	// the caller's context has ended.
+	start     time.Time
+	retries   int
+	wantRetry bool
+	ctxErr    func() error
 }
 
 type callStateKey struct{}
@@ -83,6 +92,7 @@ type callStateKey struct{}
 // attach returns ctx carrying a and the httptrace hook that records
 // whether an attempt connected.
 func (a *callState) attach(ctx context.Context) context.Context {
+	a.start, a.ctxErr = time.Now(), ctx.Err
 	ctx = context.WithValue(ctx, callStateKey{}, a)
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GotConn: func(httptrace.GotConnInfo) { a.connected.Store(true) },
@@ -276,7 +286,7 @@ func (a *callState) result(resp *http.Response, err error) (*http.Response, erro
 		if resp != nil {
 			resp.Body.Close()
 		}
-		err = fmt.Errorf("managedagents: %s %s: %w", a.method, a.path, err)
+		err = &requestError{method: a.method, path: a.path, tries: a.tried(), err: err}
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		// Retries ran out, or the policy stopped: the response handler
 		// read this answer and built its error.
@@ -284,6 +294,8 @@ func (a *callState) result(resp *http.Response, err error) (*http.Response, erro
 		if a.apiErr == nil { // not read by readBody; never expected
 			a.apiErr, _ = newAPIError(a.method, a.path, resp, nil)
 		}
+		t := a.tried()
+		a.apiErr.Attempts, a.apiErr.Elapsed, a.apiErr.GaveUp = t.attempts, t.elapsed, t.gaveUp
 		err = a.apiErr
 	default:
 		return resp, nil
@@ -292,6 +304,26 @@ func (a *callState) result(resp *http.Response, err error) (*http.Response, erro
 		return nil, fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
 	}
 	return nil, err
+}
+
+// tried sums up the attempts of a call that failed. Why it gave up is
+// said when it was sent more than once, or when the context ended while
+// it waited to send it again: the context ended, the policy still wanted a
+// retry (the limit stopped it), or the last answer is one the policy does
+// not retry.
+func (a *callState) tried() tries {
+	t := tries{attempts: a.retries + 1, elapsed: time.Since(a.start)}
+	ctxDone := a.ctxErr != nil && a.ctxErr() != nil
+	switch {
+	case ctxDone && (t.attempts > 1 || a.wantRetry):
+		t.gaveUp = gaveUpContext
+	case t.attempts == 1:
+	case a.wantRetry:
+		t.gaveUp = gaveUpExhausted
+	default:
+		t.gaveUp = gaveUpNotRetryable
+	}
+	return t
 }
 
 // checkRetry is go-retryablehttp's CheckRetry. It returns (false, nil) to
@@ -315,6 +347,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return false, nil
 	}
 	retry, why := a.decide(resp, err)
+	a.wantRetry = retry
 	if retry {
 		c.logDebug("managedagents: will retry", "reason", why)
 	}
@@ -326,6 +359,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 func (c *Client) prepareRetry(req *http.Request) error {
 	if a := callStateFrom(req.Context()); a != nil {
 		a.reset()
+		a.retries++
 	}
 	return nil
 }

@@ -31,6 +31,8 @@ type ToolDefinition struct {
 	InputSchema json.RawMessage
 	// Handler runs a call.
 	Handler ToolHandler
+
+	schemaErr error // TypedTool could not infer InputSchema
 }
 
 // Tool returns the agent-configuration entry of the definition, for an
@@ -39,11 +41,21 @@ func (d ToolDefinition) Tool() Tool { return CustomTool(d.Name, d.Description, d
 
 // TypedTool builds a ToolDefinition whose handler takes its input decoded
 // into In and returns text. Input that does not decode into In is answered
-// with an error result, without calling fn.
+// with an error result, without calling fn. A nil inputSchema is inferred
+// from In (see InputSchemaFor); a type that has none (not a struct, or
+// recursive) makes Runner.Run fail with the reason, and every call of the
+// handler too.
 func TypedTool[In any](name, description string, inputSchema json.RawMessage, fn func(ctx context.Context, in In) (string, error)) ToolDefinition {
+	var schemaErr error
+	if inputSchema == nil {
+		inputSchema, schemaErr = toolSchemaFor[In](name)
+	}
 	return ToolDefinition{
-		Name: name, Description: description, InputSchema: inputSchema,
+		Name: name, Description: description, InputSchema: inputSchema, schemaErr: schemaErr,
 		Handler: func(ctx context.Context, input json.RawMessage) ([]ContentBlock, error) {
+			if schemaErr != nil {
+				return nil, schemaErr
+			}
 			var in In
 			if err := json.Unmarshal(input, &in); err != nil {
 				return nil, fmt.Errorf("invalid input for %s: %w", name, err)
@@ -162,6 +174,8 @@ func (r *Runner) handlers() (map[string]ToolHandler, error) {
 			return nil, invalidParams("Runner.Tools[%d] has no name", i)
 		case d.Handler == nil:
 			return nil, invalidParams("tool %q has no handler", d.Name)
+		case d.schemaErr != nil:
+			return nil, d.schemaErr
 		case m[d.Name] != nil:
 			return nil, invalidParams("tool %q is defined twice", d.Name)
 		}

@@ -87,7 +87,7 @@ func TestRunnerCases(t *testing.T) {
 			toolAgent(srv, "agent_t", "add", "mul")
 			s := createWith(t, c, "agent_t")
 			r := &managedagents.Runner{Client: c, Tools: tt.tools, CallTimeout: tt.timeout}
-			res, err := r.Run(t.Context(), s.ID, managedagents.UserMessage(tt.message))
+			res, err := r.Run(testContext(t), s.ID, managedagents.UserMessage(tt.message))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +132,7 @@ func TestRunnerConcurrentHandlers(t *testing.T) {
 			return []managedagents.ContentBlock{managedagents.TextBlock("both ran")}, nil
 		},
 	}}}
-	res, err := r.Run(t.Context(), s.ID, managedagents.UserMessage("call: wait {\"n\":1}\ncall: wait {\"n\":2}"))
+	res, err := r.Run(testContext(t), s.ID, managedagents.UserMessage("call: wait {\"n\":1}\ncall: wait {\"n\":2}"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestRunnerConfirmations(t *testing.T) {
 			toolAgent(srv, "agent_t")
 			s := createWith(t, c, "agent_t")
 			r := &managedagents.Runner{Client: c, Confirm: tt.confirm}
-			res, err := r.Run(t.Context(), s.ID, managedagents.UserMessage("run: ls"))
+			res, err := r.Run(testContext(t), s.ID, managedagents.UserMessage("run: ls"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,14 +183,14 @@ func TestRunnerPicksUpAWaitingSession(t *testing.T) {
 	srv, c := newFake(t)
 	toolAgent(srv, "agent_t", "add", "mul")
 	s := createWith(t, c, "agent_t")
-	if _, err := c.Events.Send(t.Context(), s.ID, managedagents.UserMessage(`call: add {"a":20,"b":22}`)); err != nil {
+	if _, err := c.Events.Send(testContext(t), s.ID, managedagents.UserMessage(`call: add {"a":20,"b":22}`)); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.WaitIdle(t.Context(), s.ID); err != nil {
+	if err := srv.WaitIdle(testContext(t), s.ID); err != nil {
 		t.Fatal(err)
 	}
 	r := &managedagents.Runner{Client: c, Tools: arithmetic()}
-	res, err := r.Run(t.Context(), s.ID)
+	res, err := r.Run(testContext(t), s.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestRunnerStreamDropWhileACallIsPending(t *testing.T) {
 				return add(ctx, in)
 			}
 			r := &managedagents.Runner{Client: c, Tools: slow}
-			res, err := r.Run(t.Context(), s.ID, managedagents.UserMessage(`call: add {"a":1,"b":1}`))
+			res, err := r.Run(testContext(t), s.ID, managedagents.UserMessage(`call: add {"a":1,"b":1}`))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -244,7 +244,7 @@ func TestRunnerToolsAsOverrides(t *testing.T) {
 	noLeaks(t)
 	_, c := newFake(t)
 	r := &managedagents.Runner{Client: c, Tools: arithmetic()}
-	s, err := c.Sessions.Create(t.Context(), managedagents.SessionCreateParams{
+	s, err := c.Sessions.Create(testContext(t), managedagents.SessionCreateParams{
 		Agent: managedagents.AgentWithOverrides(managedagentstest.DefaultAgentID, 0, managedagents.AgentOverrides{
 			Tools: managedagents.Set(r.AgentTools()),
 		}),
@@ -256,7 +256,7 @@ func TestRunnerToolsAsOverrides(t *testing.T) {
 	if len(s.Agent.Tools) != 2 || s.Agent.Tools[0].Name != "add" {
 		t.Fatalf("session tools = %+v", s.Agent.Tools)
 	}
-	res, err := r.Run(t.Context(), s.ID, managedagents.UserMessage(`call: mul {"a":6,"b":7}`))
+	res, err := r.Run(testContext(t), s.ID, managedagents.UserMessage(`call: mul {"a":6,"b":7}`))
 	if err != nil || !strings.Contains(res.Text, "Tool mul returned: 42") {
 		t.Errorf("Run = %v, %q", err, res.Text)
 	}
@@ -272,7 +272,7 @@ func TestRunnerInvalid(t *testing.T) {
 		"duplicate tools": {Client: c, Tools: []managedagents.ToolDefinition{{Name: "x", Handler: h}, {Name: "x", Handler: h}}},
 		"bad timeout":     {Client: c, CallTimeout: -1},
 	} {
-		if _, err := r.Run(t.Context(), "sesn_1", managedagents.UserMessage("hi")); !errors.Is(err, managedagents.ErrInvalidParams) {
+		if _, err := r.Run(testContext(t), "sesn_1", managedagents.UserMessage("hi")); !errors.Is(err, managedagents.ErrInvalidParams) {
 			t.Errorf("%s: %v, want ErrInvalidParams", name, err)
 		}
 	}

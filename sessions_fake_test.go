@@ -15,7 +15,7 @@ import (
 
 func TestFakeSessionLifecycle(t *testing.T) {
 	_, c := newFake(t)
-	ctx := t.Context()
+	ctx := testContext(t)
 	s, err := c.Sessions.Create(ctx, managedagents.SessionCreateParams{
 		Agent:         managedagents.AgentVersion(managedagentstest.DefaultAgentID, 1),
 		EnvironmentID: managedagentstest.DefaultEnvironmentID,
@@ -73,7 +73,7 @@ func TestFakeSessionLifecycle(t *testing.T) {
 
 func TestFakeValidationErrors(t *testing.T) {
 	_, c := newFake(t)
-	ctx := t.Context()
+	ctx := testContext(t)
 	tooMany := map[string]string{}
 	for i := range 17 {
 		tooMany[fmt.Sprint("k", i)] = "v"
@@ -100,7 +100,7 @@ func TestFakeValidationErrors(t *testing.T) {
 
 func TestFakeListPagingBothWays(t *testing.T) {
 	_, c := newFake(t)
-	ctx := t.Context()
+	ctx := testContext(t)
 	var want []string
 	for i := range 5 {
 		want = append(want, create(t, c, fmt.Sprint("s", i)).ID)
@@ -160,7 +160,7 @@ func TestFakeListPagingBothWays(t *testing.T) {
 
 func TestFakeListFilters(t *testing.T) {
 	_, c := newFakeWith(t, []managedagentstest.Option{managedagentstest.WithClock(tickingClock())})
-	ctx := t.Context()
+	ctx := testContext(t)
 	a := create(t, c, "a")
 	b := create(t, c, "b")
 	if _, err := c.Sessions.Archive(ctx, a.ID); err != nil {
@@ -203,7 +203,7 @@ func TestFakeRetriesAreCounted(t *testing.T) {
 	t.Run("529 is retried", func(t *testing.T) {
 		srv, c := newFake(t)
 		srv.FailNext(1, 529, managedagentstest.FailWithHeader("retry-after", "0"))
-		if _, err := c.Sessions.Create(t.Context(), params); err != nil {
+		if _, err := c.Sessions.Create(testContext(t), params); err != nil {
 			t.Fatal(err)
 		}
 		if n := srv.Count(http.MethodPost, "/v1/sessions"); n != 2 {
@@ -213,7 +213,7 @@ func TestFakeRetriesAreCounted(t *testing.T) {
 	t.Run("500 is not", func(t *testing.T) {
 		srv, c := newFake(t)
 		srv.FailNext(1, 500)
-		_, err := c.Sessions.Create(t.Context(), params)
+		_, err := c.Sessions.Create(testContext(t), params)
 		if !errors.Is(err, managedagents.ErrOutcomeUnknown) || !errors.Is(err, managedagents.ErrInternal) {
 			t.Fatalf("err = %v, want ErrOutcomeUnknown wrapping the 500", err)
 		}
@@ -226,7 +226,7 @@ func TestFakeRetriesAreCounted(t *testing.T) {
 		// request was turned away.
 		srv, c := newFake(t)
 		srv.FailNext(1, 503, managedagentstest.FailWithHeader("retry-after", "0"))
-		_, err := c.Sessions.Create(t.Context(), params)
+		_, err := c.Sessions.Create(testContext(t), params)
 		if !errors.Is(err, managedagents.ErrOutcomeUnknown) || !errors.Is(err, managedagents.ErrUnavailable) {
 			t.Fatalf("err = %v, want ErrOutcomeUnknown wrapping the 503", err)
 		}
@@ -238,7 +238,7 @@ func TestFakeRetriesAreCounted(t *testing.T) {
 		srv, c := newFake(t)
 		srv.FailNext(1, 503, managedagentstest.FailWithErrorCode("authorization_check_unavailable"),
 			managedagentstest.FailWithHeader("retry-after", "0"))
-		if _, err := c.Sessions.Create(t.Context(), params); err != nil {
+		if _, err := c.Sessions.Create(testContext(t), params); err != nil {
 			t.Fatal(err)
 		}
 		if n := srv.Count(http.MethodPost, "/v1/sessions"); n != 2 {

@@ -125,7 +125,7 @@ func TestSessionsCalls(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newScriptServer(t, fileStep(t, tt.response))
 			c := newTestClient(t, srv.URL)
-			got, err := tt.call(t.Context(), c)
+			got, err := tt.call(testContext(t), c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -369,7 +369,7 @@ func TestUpdateParamsJSON(t *testing.T) {
 func TestSessionsInvalidParams(t *testing.T) {
 	srv := newScriptServer(t)
 	c := newTestClient(t, srv.URL)
-	ctx := t.Context()
+	ctx := testContext(t)
 	calls := map[string]func() error{
 		"create without agent": func() error {
 			_, err := c.Sessions.Create(ctx, SessionCreateParams{EnvironmentID: "env_1"})
@@ -437,7 +437,7 @@ func TestSessionsInvalidParams(t *testing.T) {
 
 // TestSessionsErrorPaths: every method returns the server's *APIError.
 func TestSessionsErrorPaths(t *testing.T) {
-	ctx := t.Context()
+	ctx := testContext(t)
 	calls := map[string]func(c *Client) error{
 		"create": func(c *Client) error { _, err := c.Sessions.Create(ctx, createParams); return err },
 		"get":    func(c *Client) error { _, err := c.Sessions.Get(ctx, "sesn_x"); return err },
@@ -511,7 +511,7 @@ func TestSessionsAll(t *testing.T) {
 		srv := pageServer(t, pages)
 		c := newTestClient(t, srv.URL)
 		var ids []string
-		for s, err := range c.Sessions.All(t.Context(), SessionListParams{Limit: 2, Statuses: []SessionStatus{StatusIdle}}) {
+		for s, err := range c.Sessions.All(testContext(t), SessionListParams{Limit: 2, Statuses: []SessionStatus{StatusIdle}}) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -532,7 +532,7 @@ func TestSessionsAll(t *testing.T) {
 	t.Run("ranging twice starts again from the first page", func(t *testing.T) {
 		srv := pageServer(t, pages)
 		c := newTestClient(t, srv.URL)
-		seq := c.Sessions.All(t.Context(), SessionListParams{})
+		seq := c.Sessions.All(testContext(t), SessionListParams{})
 		for range 2 {
 			n := 0
 			for _, err := range seq {
@@ -552,7 +552,7 @@ func TestSessionsAll(t *testing.T) {
 	t.Run("break stops fetching", func(t *testing.T) {
 		srv := pageServer(t, pages)
 		c := newTestClient(t, srv.URL)
-		for s, err := range c.Sessions.All(t.Context(), SessionListParams{}) {
+		for s, err := range c.Sessions.All(testContext(t), SessionListParams{}) {
 			if err != nil || s.ID != "s1" {
 				t.Fatalf("first = %v, %v", s, err)
 			}
@@ -567,7 +567,7 @@ func TestSessionsAll(t *testing.T) {
 		c := newTestClient(t, srv.URL)
 		var n int
 		var last error
-		for _, err := range c.Sessions.All(t.Context(), SessionListParams{}) {
+		for _, err := range c.Sessions.All(testContext(t), SessionListParams{}) {
 			n++
 			last = err
 		}
@@ -579,7 +579,7 @@ func TestSessionsAll(t *testing.T) {
 		srv := pageServer(t, map[string]string{"": page("c1", "s1"), "c1": page("c1", "s2")})
 		c := newTestClient(t, srv.URL)
 		var last error
-		for _, err := range c.Sessions.All(t.Context(), SessionListParams{}) {
+		for _, err := range c.Sessions.All(testContext(t), SessionListParams{}) {
 			last = err
 		}
 		if !errors.Is(last, errCursorStuck) {

@@ -251,7 +251,7 @@ func (st *Stream) open() (*Stream, error) {
 		}
 		if err := start(st); err != nil {
 			st.cancel()
-			return nil, err
+			return nil, &streamOpenError{path: st.path, err: err}
 		}
 	}
 	resp, err := st.dial()

@@ -18,16 +18,16 @@ func TestFakeStreamTurn(t *testing.T) {
 	noLeaks(t)
 	srv, c := newFake(t)
 	s := create(t, c, "stream")
-	st, err := c.Events.Stream(t.Context(), s.ID, managedagents.StreamParams{})
+	st, err := c.Events.Stream(testContext(t), s.ID, managedagents.StreamParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Opened before sending: nothing can be missed.
-	if _, err := c.Events.Send(t.Context(), s.ID, managedagents.UserMessage("hello")); err != nil {
+	if _, err := c.Events.Send(testContext(t), s.ID, managedagents.UserMessage("hello")); err != nil {
 		t.Fatal(err)
 	}
 	got := collect(t, st, true)
-	if err := srv.WaitIdle(t.Context(), s.ID); err != nil {
+	if err := srv.WaitIdle(testContext(t), s.ID); err != nil {
 		t.Fatal(err)
 	}
 	want := history(t, c, s.ID, managedagents.EventListParams{})
@@ -40,15 +40,15 @@ func TestFakeStreamTwoSubscribers(t *testing.T) {
 	noLeaks(t)
 	_, c := newFake(t)
 	s := create(t, c, "fan-out")
-	a, err := c.Events.Stream(t.Context(), s.ID, managedagents.StreamParams{})
+	a, err := c.Events.Stream(testContext(t), s.ID, managedagents.StreamParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := c.Events.Stream(t.Context(), s.ID, managedagents.StreamParams{})
+	b, err := c.Events.Stream(testContext(t), s.ID, managedagents.StreamParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Events.Send(t.Context(), s.ID, managedagents.UserMessage("run: ls")); err != nil {
+	if _, err := c.Events.Send(testContext(t), s.ID, managedagents.UserMessage("run: ls")); err != nil {
 		t.Fatal(err)
 	}
 	ga, gb := collect(t, a, true), collect(t, b, true)
@@ -61,7 +61,7 @@ func TestFakeStreamEndsOnDelete(t *testing.T) {
 	noLeaks(t)
 	_, c := newFake(t)
 	s := create(t, c, "deleted")
-	st, err := c.Events.Stream(t.Context(), s.ID, managedagents.StreamParams{})
+	st, err := c.Events.Stream(testContext(t), s.ID, managedagents.StreamParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,11 +79,11 @@ func TestFakeStreamEndsOnTerminated(t *testing.T) {
 	noLeaks(t)
 	_, c := newFake(t)
 	s := create(t, c, "terminated")
-	st, err := c.Events.Stream(t.Context(), s.ID, managedagents.StreamParams{})
+	st, err := c.Events.Stream(testContext(t), s.ID, managedagents.StreamParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Events.Send(t.Context(), s.ID, managedagents.UserMessage("terminate: unknown_error")); err != nil {
+	if _, err := c.Events.Send(testContext(t), s.ID, managedagents.UserMessage("terminate: unknown_error")); err != nil {
 		t.Fatal(err)
 	}
 	got := collect(t, st, false) // the fake keeps the connection open; the client stops
@@ -94,13 +94,13 @@ func TestFakeStreamEndsOnTerminated(t *testing.T) {
 
 func TestFakeStreamOpenErrors(t *testing.T) {
 	_, c := newFake(t)
-	if _, err := c.Events.Stream(t.Context(), "sesn_nope", managedagents.StreamParams{}); err == nil {
+	if _, err := c.Events.Stream(testContext(t), "sesn_nope", managedagents.StreamParams{}); err == nil {
 		t.Fatal("stream of an unknown session opened")
 	}
 	srv, c := newFake(t)
 	s := create(t, c, "x")
 	srv.FailNext(1, 401, managedagentstest.FailOnly("GET", "/v1/sessions/"+s.ID+"/events/stream"))
-	if _, err := c.Events.Stream(t.Context(), s.ID, managedagents.StreamParams{}); err == nil {
+	if _, err := c.Events.Stream(testContext(t), s.ID, managedagents.StreamParams{}); err == nil {
 		t.Fatal("a 401 on connect did not fail Stream")
 	}
 }
@@ -113,12 +113,12 @@ func TestFakeStreamIdleWatchdog(t *testing.T) {
 	srv, c := newFakeWith(t, []managedagentstest.Option{managedagentstest.WithStepDelay(30 * time.Millisecond)})
 	s := create(t, c, "stall")
 	srv.StallStreamsAfter(2)
-	st, err := c.Events.Stream(t.Context(), s.ID, fastReconnect(managedagents.StreamParams{IdleTimeout: 200 * time.Millisecond}))
+	st, err := c.Events.Stream(testContext(t), s.ID, fastReconnect(managedagents.StreamParams{IdleTimeout: 200 * time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.StallStreamsAfter(0) // only the first stream stalls
-	if _, err := c.Events.Send(t.Context(), s.ID, managedagents.UserMessage("hello")); err != nil {
+	if _, err := c.Events.Send(testContext(t), s.ID, managedagents.UserMessage("hello")); err != nil {
 		t.Fatal(err)
 	}
 	got := collect(t, st, true)
@@ -138,7 +138,7 @@ func TestFakeStreamHeartbeatsKeepItAlive(t *testing.T) {
 	for _, opt := range []managedagentstest.Option{managedagentstest.WithCommentHeartbeats(), managedagentstest.WithHeartbeat(40 * time.Millisecond)} {
 		srv, c := newFakeWith(t, []managedagentstest.Option{managedagentstest.WithHeartbeat(40 * time.Millisecond), opt})
 		s := create(t, c, "quiet")
-		st, err := c.Events.Stream(t.Context(), s.ID, fastReconnect(managedagents.StreamParams{IdleTimeout: 150 * time.Millisecond}))
+		st, err := c.Events.Stream(testContext(t), s.ID, fastReconnect(managedagents.StreamParams{IdleTimeout: 150 * time.Millisecond}))
 		if err != nil {
 			t.Fatal(err)
 		}

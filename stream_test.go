@@ -98,7 +98,7 @@ func TestStreamFixtures(t *testing.T) {
 			checkLeaks(t)
 			srv := newScriptServer(t, sseStep(readFixture(t, "sse/"+tt.fixture)))
 			c := newTestClient(t, srv.URL)
-			st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true, MaxFrameBytes: tt.maxFrame})
+			st, err := c.Events.Stream(testContext(t), testSession, StreamParams{NoResume: true, MaxFrameBytes: tt.maxFrame})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestStreamFixtures(t *testing.T) {
 func TestStreamErrorFrameIsTyped(t *testing.T) {
 	srv := newScriptServer(t, sseStep(readFixture(t, "sse/error_frame.sse")))
 	c := newTestClient(t, srv.URL)
-	st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+	st, err := c.Events.Stream(testContext(t), testSession, StreamParams{NoResume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestStreamLargeFrame(t *testing.T) {
 	body := fmt.Sprintf("event: agent.message\ndata: {\"type\":\"agent.message\",\"id\":\"sevt_big\",\"content\":[{\"type\":\"text\",\"text\":%q}],\"processed_at\":\"2026-11-26T10:15:06.512Z\"}\n\n", text)
 	srv := newScriptServer(t, sseStep([]byte(body)))
 	c := newTestClient(t, srv.URL)
-	st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+	st, err := c.Events.Stream(testContext(t), testSession, StreamParams{NoResume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestStreamOpen(t *testing.T) {
 		for _, status := range []int{401, 404} {
 			srv := newScriptServer(t, errorStep(status))
 			c := newTestClient(t, srv.URL)
-			st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+			st, err := c.Events.Stream(testContext(t), testSession, StreamParams{NoResume: true})
 			var apiErr *APIError
 			if st != nil || !errors.As(err, &apiErr) || apiErr.StatusCode != status {
 				t.Errorf("Stream = %v, %v; want a %d *APIError", st, err, status)
@@ -173,7 +173,7 @@ func TestStreamOpen(t *testing.T) {
 	t.Run("the connect is retried", func(t *testing.T) {
 		srv := newScriptServer(t, errorStep(503, "retry-after", "0"), sseStep(readFixture(t, "sse/deleted.sse")))
 		c := newTestClient(t, srv.URL)
-		st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+		st, err := c.Events.Stream(testContext(t), testSession, StreamParams{NoResume: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,18 +188,18 @@ func TestStreamOpen(t *testing.T) {
 			{ReconnectMin: 2 * time.Second, ReconnectMax: time.Second},
 			{DedupeWindow: -1},
 		} {
-			if _, err := c.Events.Stream(t.Context(), testSession, p); !errors.Is(err, ErrInvalidParams) {
+			if _, err := c.Events.Stream(testContext(t), testSession, p); !errors.Is(err, ErrInvalidParams) {
 				t.Errorf("%+v: err = %v, want ErrInvalidParams", p, err)
 			}
 		}
-		if _, err := c.Events.Stream(t.Context(), "", StreamParams{}); !errors.Is(err, ErrInvalidParams) {
+		if _, err := c.Events.Stream(testContext(t), "", StreamParams{}); !errors.Is(err, ErrInvalidParams) {
 			t.Errorf("empty ID: %v", err)
 		}
 	})
 	t.Run("event_deltas are sent in the bracket form", func(t *testing.T) {
 		srv := newScriptServer(t, sseStep(readFixture(t, "sse/deleted.sse")))
 		c := newTestClient(t, srv.URL)
-		st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true, EventDeltas: []string{EventAgentMessage, EventAgentThinking}})
+		st, err := c.Events.Stream(testContext(t), testSession, StreamParams{NoResume: true, EventDeltas: []string{EventAgentMessage, EventAgentThinking}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,7 +232,7 @@ func TestStreamCloseFromAnotherGoroutine(t *testing.T) {
 	defer close(release)
 	srv := newScriptServer(t, holdStep(runningFrame, release))
 	c := newTestClient(t, srv.URL)
-	st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+	st, err := c.Events.Stream(testContext(t), testSession, StreamParams{NoResume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +257,7 @@ func TestStreamContextCancelled(t *testing.T) {
 	defer close(release)
 	srv := newScriptServer(t, holdStep(runningFrame, release))
 	c := newTestClient(t, srv.URL)
-	ctx, cancel := context.WithCancel(t.Context())
+	ctx, cancel := context.WithCancel(testContext(t))
 	defer cancel()
 	st, err := c.Events.Stream(ctx, testSession, StreamParams{NoResume: true})
 	if err != nil {
@@ -280,7 +280,7 @@ func TestStreamBreakClosesAndSingleUse(t *testing.T) {
 	defer close(release)
 	srv := newScriptServer(t, holdStep(runningFrame+runningFrame, release))
 	c := newTestClient(t, srv.URL)
-	st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+	st, err := c.Events.Stream(testContext(t), testSession, StreamParams{NoResume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func TestStreamCloseBeforeRanging(t *testing.T) {
 	checkLeaks(t)
 	srv := newScriptServer(t, sseStep(readFixture(t, "sse/turn.sse")))
 	c := newTestClient(t, srv.URL)
-	st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true})
+	st, err := c.Events.Stream(testContext(t), testSession, StreamParams{NoResume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +320,7 @@ func TestStreamIdleWatchdogWithoutResume(t *testing.T) {
 	defer close(release)
 	srv := newScriptServer(t, holdStep(runningFrame, release))
 	c := newTestClient(t, srv.URL)
-	st, err := c.Events.Stream(t.Context(), testSession, StreamParams{NoResume: true, IdleTimeout: 100 * time.Millisecond})
+	st, err := c.Events.Stream(testContext(t), testSession, StreamParams{NoResume: true, IdleTimeout: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

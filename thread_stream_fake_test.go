@@ -74,7 +74,7 @@ func startChild(t *testing.T, ctx context.Context, c *managedagents.Client, ids 
 func threadHistory(t *testing.T, c *managedagents.Client, sessionID, threadID string) []managedagents.Event {
 	t.Helper()
 	var out []managedagents.Event
-	for ev, err := range c.Threads.AllEvents(t.Context(), sessionID, threadID, managedagents.ThreadEventListParams{}) {
+	for ev, err := range c.Threads.AllEvents(testContext(t), sessionID, threadID, managedagents.ThreadEventListParams{}) {
 		if err != nil {
 			t.Fatal(err)
 		}

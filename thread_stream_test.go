@@ -63,7 +63,7 @@ func TestThreadStreamRefusesOtherErrors(t *testing.T) {
 	checkLeaks(t)
 	srv := newScriptServer(t, errorStep(http.StatusNotFound))
 	c := newTestClient(t, srv.URL)
-	_, err := c.Threads.Stream(t.Context(), "sesn_1", "sthr_1", StreamParams{EventDeltas: []string{EventAgentMessage}, NoResume: true})
+	_, err := c.Threads.Stream(testContext(t), "sesn_1", "sthr_1", StreamParams{EventDeltas: []string{EventAgentMessage}, NoResume: true})
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("err = %v, want a 404", err)
 	}

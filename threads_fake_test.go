@@ -20,7 +20,7 @@ import (
 func delegated(t *testing.T, c *managedagents.Client, waitIdle func(context.Context, string) error) *managedagents.Session {
 	t.Helper()
 	s := create(t, c, "multi-agent")
-	if _, err := c.Events.Send(t.Context(), s.ID, managedagents.UserMessage("Please look into it.\ndelegate: researcher find the flaky test")); err != nil {
+	if _, err := c.Events.Send(testContext(t), s.ID, managedagents.UserMessage("Please look into it.\ndelegate: researcher find the flaky test")); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
@@ -39,7 +39,7 @@ func TestThreadsOnTheFake(t *testing.T) {
 	at := time.Date(2026, 11, 26, 11, 0, 0, 0, time.UTC)
 	srv, c := newFakeWith(t, []managedagentstest.Option{managedagentstest.WithClock(func() time.Time { return at })})
 	s := delegated(t, c, srv.WaitIdle)
-	ctx := t.Context()
+	ctx := testContext(t)
 
 	page, err := c.Threads.List(ctx, s.ID, managedagents.ThreadListParams{})
 	if err != nil {
@@ -140,7 +140,7 @@ func TestThreadArchiveOnTheFake(t *testing.T) {
 	noLeaks(t)
 	srv, c := newFake(t, managedagents.WithMaxRetries(0))
 	s := delegated(t, c, srv.WaitIdle)
-	ctx := t.Context()
+	ctx := testContext(t)
 	ids, _ := srv.ThreadIDs(s.ID)
 	primary, child := ids[0], ids[1]
 
@@ -174,7 +174,7 @@ func TestResourcesOnTheFake(t *testing.T) {
 	srv, c := newFake(t, managedagents.WithMaxRetries(0))
 	srv.AddFile("file_01audit")
 	s := create(t, c, "resources")
-	ctx := t.Context()
+	ctx := testContext(t)
 
 	added, err := c.Resources.Add(ctx, s.ID, managedagents.AddFileResourceParams{FileID: "file_01audit", MountPath: "/mnt/session/uploads/audit.csv"})
 	if err != nil {
@@ -239,7 +239,7 @@ func TestResourcesOnTheFake(t *testing.T) {
 func TestResourceUpdateOnTheFake(t *testing.T) {
 	noLeaks(t)
 	_, c := newFake(t)
-	s, err := c.Sessions.Create(t.Context(), managedagents.SessionCreateParams{
+	s, err := c.Sessions.Create(testContext(t), managedagents.SessionCreateParams{
 		Agent:         managedagents.AgentByID(managedagentstest.DefaultAgentID),
 		EnvironmentID: managedagentstest.DefaultEnvironmentID,
 		Resources:     []managedagents.ResourceParam{managedagents.GitHubRepositoryResource("https://github.com/example-org/app", "ghp_first")},
@@ -248,7 +248,7 @@ func TestResourceUpdateOnTheFake(t *testing.T) {
 		t.Fatal(err)
 	}
 	repo := s.Resources[0]
-	got, err := c.Resources.Update(t.Context(), s.ID, repo.ID, managedagents.ResourceUpdateParams{AuthorizationToken: "ghp_second"})
+	got, err := c.Resources.Update(testContext(t), s.ID, repo.ID, managedagents.ResourceUpdateParams{AuthorizationToken: "ghp_second"})
 	if err != nil {
 		t.Fatal(err)
 	}

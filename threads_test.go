@@ -156,7 +156,7 @@ func TestThreadsCalls(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newScriptServer(t, fileStep(t, tt.response))
 			c := newTestClient(t, srv.URL)
-			got, err := tt.call(t.Context(), c)
+			got, err := tt.call(testContext(t), c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -221,7 +221,7 @@ func TestThreadsAll(t *testing.T) {
 	})
 	c := newTestClient(t, srv.URL)
 	var ids []string
-	for th, err := range c.Threads.All(t.Context(), "sesn_1", ThreadListParams{Statuses: []ThreadStatus{ThreadStatusIdle}}) {
+	for th, err := range c.Threads.All(testContext(t), "sesn_1", ThreadListParams{Statuses: []ThreadStatus{ThreadStatusIdle}}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -247,7 +247,7 @@ func TestThreadsAllEvents(t *testing.T) {
 	})
 	c := newTestClient(t, srv.URL)
 	var got []string
-	for e, err := range c.Threads.AllEvents(t.Context(), "sesn_1", "sthr_1", ThreadEventListParams{Limit: 1}) {
+	for e, err := range c.Threads.AllEvents(testContext(t), "sesn_1", "sthr_1", ThreadEventListParams{Limit: 1}) {
 		got = append(got, describe(e, err))
 	}
 	if diff := cmp.Diff([]string{"agent.message sevt_1", "agent.message sevt_2"}, got); diff != "" {
@@ -264,7 +264,7 @@ func TestThreadsAllEvents(t *testing.T) {
 func TestThreadsInvalidParams(t *testing.T) {
 	srv := newScriptServer(t)
 	c := newTestClient(t, srv.URL)
-	ctx := t.Context()
+	ctx := testContext(t)
 	calls := map[string]func() error{
 		"list without session": func() error { _, err := c.Threads.List(ctx, "", ThreadListParams{}); return err },
 		"list negative limit": func() error {
@@ -310,7 +310,7 @@ func TestThreadsInvalidParams(t *testing.T) {
 // TestThreadsErrorPaths: every method returns the server's *APIError, and a
 // 200 whose body is not JSON is a *DecodeError.
 func TestThreadsErrorPaths(t *testing.T) {
-	ctx := t.Context()
+	ctx := testContext(t)
 	calls := map[string]func(c *Client) error{
 		"list":    func(c *Client) error { _, err := c.Threads.List(ctx, "sesn_x", ThreadListParams{}); return err },
 		"get":     func(c *Client) error { _, err := c.Threads.Get(ctx, "sesn_x", "sthr_x"); return err },
@@ -353,8 +353,8 @@ func TestThreadsErrorPaths(t *testing.T) {
 // a 500.
 func TestThreadReadsRetry(t *testing.T) {
 	for name, call := range map[string]func(c *Client) error{
-		"get":     func(c *Client) error { _, err := c.Threads.Get(t.Context(), "s", "t"); return err },
-		"archive": func(c *Client) error { _, err := c.Threads.Archive(t.Context(), "s", "t"); return err },
+		"get":     func(c *Client) error { _, err := c.Threads.Get(testContext(t), "s", "t"); return err },
+		"archive": func(c *Client) error { _, err := c.Threads.Archive(testContext(t), "s", "t"); return err },
 	} {
 		srv := newScriptServer(t, errorStep(500), fileStep(t, "threads/thread.json"))
 		if err := call(newTestClient(t, srv.URL, WithRetryWait(time.Millisecond, time.Millisecond))); err != nil || srv.count() != 2 {

@@ -24,7 +24,7 @@ func toolAgent(srv *managedagentstest.Server, id string, customTools ...string) 
 
 func createWith(t *testing.T, c *managedagents.Client, agentID string) *managedagents.Session {
 	t.Helper()
-	s, err := c.Sessions.Create(t.Context(), managedagents.SessionCreateParams{
+	s, err := c.Sessions.Create(testContext(t), managedagents.SessionCreateParams{
 		Agent: managedagents.AgentByID(agentID), EnvironmentID: managedagentstest.DefaultEnvironmentID,
 	})
 	if err != nil {
@@ -68,7 +68,7 @@ func TestSendAndWaitOnTheFake(t *testing.T) {
 			srv, c := newFakeWith(t, opts)
 			toolAgent(srv, "agent_t", "lookup")
 			s := createWith(t, c, "agent_t")
-			res, err := c.Events.SendAndWait(t.Context(), s.ID, managedagents.UserMessage(tt.message))
+			res, err := c.Events.SendAndWait(testContext(t), s.ID, managedagents.UserMessage(tt.message))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -45,7 +45,7 @@ func TestSendAndWaitFixtures(t *testing.T) {
 				fileStep(t, "send/message.response.json"),
 			)
 			c := newTestClient(t, srv.URL)
-			res, err := c.Events.SendAndWait(t.Context(), testSession,
+			res, err := c.Events.SendAndWait(testContext(t), testSession,
 				UserMessage("How many Go test files are in the repository?"), SystemMessage("Answer in one sentence."))
 			if err != nil {
 				t.Fatal(err)
@@ -88,7 +88,7 @@ func TestSendAndWaitIgnoresEarlierActivity(t *testing.T) {
 		fileStep(t, "send/message.response.json"),
 	)
 	c := newTestClient(t, srv.URL)
-	res, err := c.Events.SendAndWait(t.Context(), testSession, UserMessage("How many Go test files are in the repository?"))
+	res, err := c.Events.SendAndWait(testContext(t), testSession, UserMessage("How many Go test files are in the repository?"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,10 +100,10 @@ func TestSendAndWaitIgnoresEarlierActivity(t *testing.T) {
 func TestSendAndWaitErrors(t *testing.T) {
 	srv := newScriptServer(t)
 	c := newTestClient(t, srv.URL)
-	if _, err := c.Events.SendAndWait(t.Context(), testSession); !errors.Is(err, ErrInvalidParams) {
+	if _, err := c.Events.SendAndWait(testContext(t), testSession); !errors.Is(err, ErrInvalidParams) {
 		t.Errorf("no events: %v", err)
 	}
-	if _, err := c.Events.SendAndWait(t.Context(), "", UserMessage("x")); !errors.Is(err, ErrInvalidParams) {
+	if _, err := c.Events.SendAndWait(testContext(t), "", UserMessage("x")); !errors.Is(err, ErrInvalidParams) {
 		t.Errorf("no session: %v", err)
 	}
 	if srv.count() != 0 {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
@@ -216,7 +217,7 @@ func TestErrorEnvelopes(t *testing.T) {
 		{
 			name: "429 injected",
 			setup: func(t *testing.T, e *env) string {
-				e.srv.FailNext(1, http.StatusTooManyRequests)
+				e.srv.FailNext(1, http.StatusTooManyRequests, managedagentstest.FailWithRetryAfter(time.Second))
 				return ""
 			},
 			run: func(e *env, _ string) error {

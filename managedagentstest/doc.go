@@ -3,9 +3,20 @@
 //
 // The fake speaks the real wire format: the same paths, headers, JSON shapes,
 // error envelope, status codes and opaque cursors. It is written from the
-// API's documentation of that format alone and does not import the client
-// package, so a test that drives the client against the fake also checks the
-// client's idea of the wire format.
+// API's documentation of that format alone and uses nothing of the client
+// package to serve it, so a test that drives the client against the fake
+// also checks the client's idea of the wire format. (Only [Server.NewClient]
+// imports the client, to build one.)
+//
+// # A client for the fake
+//
+// [Server.NewClient] returns a managedagents client for the server in one
+// line. It is built with managedagents.WithoutEnvironment: a developer's real
+// ANTHROPIC_API_KEY never reaches the fake, and ANTHROPIC_BASE_URL cannot
+// point the tests elsewhere. Its retries wait milliseconds, and failures
+// injected with [Fake.FailNext] carry no retry hint unless
+// [FailWithRetryAfter] asks for one, so a test can inject hundreds of them
+// and still run in well under a second.
 //
 // Two entry points share all behaviour:
 //
@@ -44,10 +55,10 @@
 //	terminate: [error type]              session.error terminal; session terminated
 //	delegate: <agent name> <task>        a child thread does the task and replies (multi-agent);
 //	                                     a run: or call: task waits for the client in the child
+//	workflow: <name> <agent> <task>; …   a workflow run: workflow_run.* events, a thread per phase
 //	auto: <allow|ask|deny> [reason code] the auto policy's verdict on the message's run: calls
 //	cost: <cents> [fetches] [searches]   list_cost and server_tool_use in the session's usage
 //	redact:                              the reply ends with a redacted content block
-//	workflow: <name> <agent> <task>; …   a workflow run: workflow_run.* events, a thread per phase
 //
 // A user.interrupt with a child's session_thread_id stops only that child.
 //

@@ -43,11 +43,12 @@ func ExampleNewServer() {
 }
 
 // FailNext injects API errors, here an overload that the client should
-// retry after the retry-after hint.
+// retry after the retry-after hint that FailWithRetryAfter adds (without
+// it, the client waits only its own backoff).
 func ExampleFake_FailNext() {
 	srv := managedagentstest.NewServer()
 	defer srv.Close()
-	srv.FailNext(1, 529, managedagentstest.FailOnly("GET", "/v1/sessions"))
+	srv.FailNext(1, 529, managedagentstest.FailOnly("GET", "/v1/sessions"), managedagentstest.FailWithRetryAfter(time.Second))
 
 	req, _ := http.NewRequest("GET", srv.URL()+"/v1/sessions", nil)
 	req.Header.Set("x-api-key", "any-key")

@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // fault is one FailNext injection: it answers the next `remaining` matching
@@ -36,10 +38,23 @@ func FailOnly(method, pathPrefix string) FailOption {
 }
 
 // FailWithHeader adds a response header, e.g. "retry-after-ms" or
-// "x-should-retry". It replaces the default retry-after of 429 and 529 when
-// key is "retry-after".
+// "x-should-retry".
 func FailWithHeader(key, value string) FailOption {
 	return func(ft *fault) { ft.header.Set(key, value) }
+}
+
+// FailWithRetryAfter adds the server's retry hint, as the API sends it with
+// a 429 or 529: retry-after-ms with d in milliseconds and retry-after with
+// d in whole seconds, rounded up. A client that honours the hint waits d
+// before its retry, whatever its own backoff; without this option an
+// injected failure carries no hint, so the client waits only its own
+// backoff.
+func FailWithRetryAfter(d time.Duration) FailOption {
+	return func(ft *fault) {
+		d = max(d, 0)
+		ft.header.Set("retry-after-ms", strconv.FormatInt(d.Milliseconds(), 10))
+		ft.header.Set("retry-after", strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10))
+	}
 }
 
 // FailWithErrorCode sets error.details.error_code in the envelope, e.g.
@@ -83,8 +98,12 @@ func FailWithBody(contentType string, body []byte) FailOption {
 // permission_error, 404 not_found_error, 409 conflict_error, 413
 // request_too_large, 429 rate_limit_error, 500 api_error, 504 timeout_error,
 // 529 overloaded_error. Statuses without a documented type get api_error when
-// ≥ 500 (503 included) and invalid_request_error otherwise. 429 and 529
-// carry "retry-after: 1" unless a [FailWithHeader] option says otherwise.
+// ≥ 500 (503 included) and invalid_request_error otherwise.
+//
+// No failure carries a retry hint unless [FailWithRetryAfter] (or
+// [FailWithHeader]) adds one, so that a client retries after its own
+// backoff: with the short waits of [Server.Client], a test can inject
+// hundreds of failures and still run in well under a second.
 //
 // Injections queue up: each request uses the first pending injection that
 // matches it. n ≤ 0 does nothing.
@@ -93,9 +112,6 @@ func (f *Fake) FailNext(n int, status int, opts ...FailOption) {
 		return
 	}
 	ft := &fault{remaining: n, status: status, header: http.Header{}}
-	if status == http.StatusTooManyRequests || status == 529 {
-		ft.header.Set("retry-after", "1")
-	}
 	for _, o := range opts {
 		o(ft)
 	}

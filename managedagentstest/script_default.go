@@ -66,6 +66,11 @@ import (
 //	delegate: <agent name> <task>
 //	    The coordinator hands the task to a child thread running that agent
 //	    (a name with spaces goes in double quotes). See below.
+//	workflow: <run name> <agent name> <task>[; <agent name> <task>]...
+//	    The coordinator starts a workflow run with a phase per segment,
+//	    each played by a new thread of the run: the workflow_run.* events,
+//	    session.thread_created with the workflow_run_id, and the threads'
+//	    termination when the run ends. See below.
 //	auto: <allow|ask|deny> [reason code]
 //	    How the server's auto policy judges the message's run: calls when
 //	    bash's policy is auto (default allow). ask: evaluated_permission
@@ -82,11 +87,6 @@ import (
 //	redact:
 //	    The reply's agent.message content ends with a {"type":"redacted"}
 //	    block after its text.
-//	workflow: <run name> <agent name> <task>[; <agent name> <task>]...
-//	    The coordinator starts a workflow run with a phase per segment,
-//	    each played by a new thread of the run: the workflow_run.* events,
-//	    session.thread_created with the workflow_run_id, and the threads'
-//	    termination when the run ends. See below.
 //
 // A session.error of a repository_* type (fail: repository_clone_error,
 // …) carries repository_url: the session's first github_repository
@@ -283,10 +283,10 @@ type plan struct {
 	tools []directive // run: and call:, in order
 	// delegates are the delegate: lines, in order (see script_multiagent.go).
 	delegates []directive
-	// extras are the auto:, cost: and redact: lines (see script_extras.go).
-	extras extras
 	// workflows are the workflow: lines, in order (see script_workflow.go).
 	workflows []directive
+	// extras are the auto:, cost: and redact: lines (see script_extras.go).
+	extras extras
 }
 
 type directive struct{ name, arg string }
@@ -308,10 +308,10 @@ func parseDirectives(text string) plan {
 			p.fails = append(p.fails, d.arg)
 		case "delegate":
 			p.delegates = append(p.delegates, d)
-		case "auto", "cost", "redact":
-			p.extras.add(d)
 		case "workflow":
 			p.workflows = append(p.workflows, d)
+		case "auto", "cost", "redact":
+			p.extras.add(d)
 		default:
 			if p.end == nil {
 				p.end = &d
@@ -334,11 +334,11 @@ func parseDirective(line string) (directive, bool) {
 	case "delegate":
 		_, _, ok := parseDelegate(d.arg)
 		return d, ok
-	case "auto", "cost", "redact":
-		return parseExtra(d)
 	case "workflow":
 		_, ok := parseWorkflow(d.arg)
 		return d, ok
+	case "auto", "cost", "redact":
+		return parseExtra(d)
 	case "fail", "fail-exhausted":
 		if d.arg == "" {
 			d.arg = "model_overloaded_error"

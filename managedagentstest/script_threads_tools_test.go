@@ -1,6 +1,8 @@
 package managedagentstest
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -179,5 +181,47 @@ func TestWorkflowRun(t *testing.T) {
 	}
 	if got := textOf(lastOfType(evs, "agent.message")); got != "Workflow audit completed: scanner: Done: list modules; reporter: Done: write the report" {
 		t.Errorf("reply %q", got)
+	}
+}
+
+// TestWorkflowThreadLimit: a phase that finds 25 threads running ends the
+// run with workflow_run.error thread_limit_error and an error result.
+func TestWorkflowThreadLimit(t *testing.T) {
+	lines := make(chan string, 1)
+	srv := newTestServer(t, WithScript(func(ctx context.Context, tn *Turn) error {
+		for i := range maxRunningThreads - 1 {
+			if _, err := tn.Delegate(fmt.Sprintf("busy%d", i), "wait"); err != nil {
+				return err
+			}
+		}
+		r := &scriptRun{t: tn, a: tn}
+		lines <- r.runWorkflow("full scanner look")
+		return r.err
+	}))
+	id := newSessionID(t, srv, nil)
+	n := len(logEvents(t, srv, id))
+	sendOK(t, srv, id, msgEvent("go"))
+	line := recv(t, lines)
+	waitIdle(t, srv, id)
+	var run []string
+	for _, typ := range types(since(logEvents(t, srv, id), n)) {
+		if strings.HasPrefix(typ, "workflow_run.") {
+			run = append(run, typ)
+		}
+	}
+	want := []string{"workflow_run.created", "workflow_run.status_running", "workflow_run.phase_started",
+		"workflow_run.error", "workflow_run.phase_ended", "workflow_run.status_ended"}
+	if diff := cmp.Diff(want, run); diff != "" {
+		t.Fatalf("workflow events (-want +got):\n%s", diff)
+	}
+	evs := logEvents(t, srv, id)
+	if e := lastOfType(evs, "workflow_run.error"); dig(e, "error", "type") != "thread_limit_error" {
+		t.Errorf("error event %v", e)
+	}
+	if e := lastOfType(evs, "workflow_run.status_ended"); dig(e, "result", "type") != "error" || dig(e, "result", "error", "type") != "thread_limit_error" {
+		t.Errorf("ended %v", e)
+	}
+	if len(childIDs(t, srv, id)) != maxRunningThreads-1 || !strings.Contains(line, "ended in error") {
+		t.Errorf("%d child threads; line %q", len(childIDs(t, srv, id)), line)
 	}
 }

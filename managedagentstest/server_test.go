@@ -172,12 +172,12 @@ func TestFailNext(t *testing.T) {
 		{408, "invalid_request_error", ""},
 		{409, "conflict_error", ""},
 		{413, "request_too_large", ""},
-		{429, "rate_limit_error", "1"},
+		{429, "rate_limit_error", ""},
 		{500, "api_error", ""},
 		{502, "api_error", ""},
 		{503, "api_error", ""},
 		{504, "timeout_error", ""},
-		{529, "overloaded_error", "1"},
+		{529, "overloaded_error", ""},
 	}
 	for _, tt := range tests {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {
@@ -191,6 +191,21 @@ func TestFailNext(t *testing.T) {
 			do(t, srv, "GET", "/v1/sessions", nil).ok(t) // used up
 		})
 	}
+
+	t.Run("a retry hint when asked for", func(t *testing.T) {
+		srv := newTestServer(t)
+		for _, tt := range []struct {
+			d              time.Duration
+			ms, retryAfter string
+		}{{0, "0", "0"}, {250 * time.Millisecond, "250", "1"}, {2 * time.Second, "2000", "2"}, {2001 * time.Millisecond, "2001", "3"}} {
+			srv.FailNext(1, 529, FailWithRetryAfter(tt.d))
+			r := do(t, srv, "GET", "/v1/sessions", nil)
+			r.apiErr(t, 529, "overloaded_error")
+			if ms, s := r.header.Get("retry-after-ms"), r.header.Get("retry-after"); ms != tt.ms || s != tt.retryAfter {
+				t.Errorf("FailWithRetryAfter(%v): retry-after-ms %q, retry-after %q; want %q, %q", tt.d, ms, s, tt.ms, tt.retryAfter)
+			}
+		}
+	})
 
 	t.Run("count, headers and code", func(t *testing.T) {
 		srv := newTestServer(t)

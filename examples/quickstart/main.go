@@ -1,5 +1,6 @@
 // Quickstart creates a session, lists, reads and updates it, follows one
-// turn of the agent live, and deletes it.
+// turn of the agent live (printing the agent's reply as it is generated),
+// and deletes it.
 //
 // With ANTHROPIC_API_KEY unset it runs against the embedded fake server, so
 // it works on a fresh machine with no account:
@@ -106,8 +107,12 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "updated  %s title=%q metadata=%v\n", updated.ID, title(updated), updated.Metadata)
 
 	// Open the stream first, then send: the stream is live once Stream
-	// returns, so no event of the turn can be missed.
-	stream, err := client.Events.Stream(ctx, sess.ID, managedagents.StreamParams{})
+	// returns, so no event of the turn can be missed. EventDeltas asks for
+	// live previews of the agent's messages, printed as they come on a
+	// "live" line.
+	stream, err := client.Events.Stream(ctx, sess.ID, managedagents.StreamParams{
+		EventDeltas: []string{managedagents.EventAgentMessage},
+	})
 	if err != nil {
 		return fmt.Errorf("stream: %w", err)
 	}
@@ -115,11 +120,18 @@ func run(ctx context.Context, out io.Writer) error {
 	if _, err := client.Events.Send(ctx, sess.ID, managedagents.UserMessage("Hello! What can you do?")); err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
+	live := liveText{out: out}
 	for ev, err := range stream.Events() {
 		if err != nil {
 			return fmt.Errorf("stream: %w", err)
 		}
-		fmt.Fprintf(out, "event    %s\n", describe(ev))
+		live.update(ev)
+		switch ev.(type) {
+		case *managedagents.EventStartEvent, *managedagents.EventDeltaEvent:
+			// Preview frames: their text is on the live line.
+		default:
+			fmt.Fprintf(out, "event    %s\n", describe(ev))
+		}
 		if idle, ok := ev.(*managedagents.SessionStatusIdleEvent); ok && idle.StopReason.EndsTurn() {
 			break
 		}
@@ -133,6 +145,38 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "deleted  %s\n", sess.ID)
 	return nil
+}
+
+// liveText prints the agent's messages as they are generated, one "live"
+// line per message, from the pieces Previews.Update returns.
+type liveText struct {
+	out      io.Writer
+	previews managedagents.Previews
+	open     bool // a live line is started and not ended
+}
+
+func (l *liveText) update(ev managedagents.Event) {
+	u := l.previews.Update(ev)
+	if u.Replaced || len(u.Dropped) > 0 {
+		// The final message differs from its preview, or the model
+		// request ended without it: end the line, print the text anew.
+		l.end()
+	}
+	if u.Appended != "" && !l.open {
+		fmt.Fprint(l.out, "live     ")
+		l.open = true
+	}
+	fmt.Fprint(l.out, u.Appended)
+	if u.Done {
+		l.end()
+	}
+}
+
+func (l *liveText) end() {
+	if l.open {
+		fmt.Fprintln(l.out)
+		l.open = false
+	}
 }
 
 // describe renders an event on one line.

@@ -24,13 +24,16 @@ func TestRun(t *testing.T) {
 		`(?m)^read     sesn_\S+ title="quickstart" metadata=map\[example:quickstart\]$`,
 		`(?m)^updated  sesn_\S+ title="quickstart \(renamed\)" metadata=map\[step:updated\]$`,
 		`(?m)^event    user.message "Hello! What can you do\?"$`,
-		`(?m)^event    agent.message "Echo: Hello! What can you do\?"$`,
+		`(?m)^live     Echo: Hello! What can you do\?\nevent    agent.message "Echo: Hello! What can you do\?"$`,
 		`(?m)^event    session.status_idle \(end_turn\)$`,
 		`(?m)^deleted  sesn_\S+$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out.String()) {
 			t.Errorf("output lacks %s:\n%s", want, out.String())
 		}
+	}
+	if strings.Contains(out.String(), "event_start") || strings.Contains(out.String(), "event_delta") {
+		t.Errorf("preview frames are listed as events:\n%s", out.String())
 	}
 }
 
