@@ -22,6 +22,7 @@ type fault struct {
 	header      http.Header
 	body        []byte // replaces the envelope when non-nil
 	contentType string
+	afterApply  bool // the request is served first, its answer thrown away
 }
 
 // FailOption refines a [Fake.FailNext] injection.
@@ -88,9 +89,29 @@ func FailWithBody(contentType string, body []byte) FailOption {
 	}
 }
 
+// FailAfterApplying makes the injection act on the request first, as if
+// the server had done the work and its answer was lost on the way back (a
+// gateway timeout, a connection cut after the session was created): the
+// request takes effect, its answer is thrown away, and the client gets the
+// failure. A create or a send that fails this way with a 5xx is what a
+// client's ErrOutcomeUnknown reconciliation is for. It is meant for
+// requests that answer at once, not for streams.
+func FailAfterApplying() FailOption {
+	return func(ft *fault) { ft.afterApply = true }
+}
+
+// discardResponse is the ResponseWriter of a request served under
+// FailAfterApplying: the answer goes nowhere.
+type discardResponse struct{ header http.Header }
+
+func (d *discardResponse) Header() http.Header         { return d.header }
+func (d *discardResponse) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardResponse) WriteHeader(int)             {}
+
 // FailNext makes the next n requests (or, with [FailOnly], the next n
 // matching ones) fail with status and the API's error envelope, before
-// authentication or any other processing. The request still counts in
+// authentication or any other processing (after it, with
+// [FailAfterApplying]). The request still counts in
 // [Fake.Requests] and [Fake.Count].
 //
 // error.type follows the status as the API documents it: 400
@@ -102,7 +123,7 @@ func FailWithBody(contentType string, body []byte) FailOption {
 //
 // No failure carries a retry hint unless [FailWithRetryAfter] (or
 // [FailWithHeader]) adds one, so that a client retries after its own
-// backoff: with the short waits of [Server.Client], a test can inject
+// backoff: with the short waits of [Server.NewClient], a test can inject
 // hundreds of failures and still run in well under a second.
 //
 // Injections queue up: each request uses the first pending injection that

@@ -232,7 +232,8 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if ft := f.takeFault(r); ft != nil {
+	ft := f.takeFault(r)
+	if ft != nil && !ft.afterApply {
 		ft.write(w, reqID)
 		return
 	}
@@ -252,6 +253,11 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, reqID))
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	if ft != nil {
+		f.mux.ServeHTTP(&discardResponse{header: http.Header{}}, r)
+		ft.write(w, reqID)
+		return
+	}
 	f.mux.ServeHTTP(w, r)
 }
 
