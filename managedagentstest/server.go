@@ -34,6 +34,8 @@ type config struct {
 	stepDelay time.Duration
 	// stream holds the SSE stream options (see stream.go).
 	stream streamConfig
+	// requestLog is how many requests to keep (see request_log.go).
+	requestLog int
 }
 
 // Option configures a fake built by [New] or [NewServer].
@@ -95,7 +97,7 @@ type Fake struct {
 	memStores map[string]memoryStore
 	sessions  map[string]*session
 	faults    []*fault
-	requests  []RecordedRequest
+	requests  requestLog
 	latency   time.Duration
 	proc      processor   // the scripted agent's workers (see worker.go)
 	streams   streamState // stream counters and injected stream faults (see stream_faults.go)
@@ -111,7 +113,7 @@ type Server struct {
 // New builds a fake without a listener; serve it with [Fake.Handler]. The fake
 // starts with the default agent and environment seeded.
 func New(opts ...Option) *Fake {
-	cfg := config{clock: time.Now, idSeed: 1, pageSize: 20, maxBody: maxBodyBytes}
+	cfg := config{clock: time.Now, idSeed: 1, pageSize: 20, maxBody: maxBodyBytes, requestLog: DefaultRequestLogSize}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -125,6 +127,7 @@ func New(opts ...Option) *Fake {
 		vaults:    map[string]bool{},
 		memStores: map[string]memoryStore{},
 		sessions:  map[string]*session{},
+		requests:  requestLog{size: cfg.requestLog},
 	}
 	f.mux = http.NewServeMux()
 	f.routes()
