@@ -151,9 +151,9 @@ func TestSessionLifecycle(t *testing.T) {
 
 	// update: rename, set and delete metadata keys, raise the budget
 	var updated sessionOut
-	e.callOK(t, ToolUpdateSession, map[string]any{"session_id": id, "title":    "renamed",
+	e.callOK(t, ToolUpdateSession, map[string]any{"session_id": id, "title": "renamed",
 		"metadata": map[string]any{"step": "updated"}, "delete_metadata": []string{"ticket"},
-		"budget":   map[string]any{"type": "limit", "max_list_cost": map[string]any{"amount": "5000", "currency": "USD"}}}, &updated)
+		"budget": map[string]any{"type": "limit", "max_list_cost": map[string]any{"amount": "5000", "currency": "USD"}}}, &updated)
 	if diff := cmp.Diff(map[string]string{"team": "tools", "step": "updated"}, updated.Metadata); diff != "" {
 		t.Errorf("metadata (-want +got):\n%s", diff)
 	}
