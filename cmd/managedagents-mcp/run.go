@@ -335,4 +335,3 @@ func (r runner) serveStdio(ctx context.Context, server *sdk.Server, logger *slog
 	}
 	return err
 }
-
