@@ -33,6 +33,10 @@ const (
 	// back to find the start of the turn.
 	historyPageSize = 500
 	maxHistoryScan  = 5000
+	// minEarlier is how many events before the turn's start a wait
+	// remembers, so that a stream's replay of them is not taken for the
+	// turn's.
+	minEarlier = 200
 )
 
 // idleGrace is how long a wait without markers gives an idle session whose
@@ -454,9 +458,12 @@ func (a *adapter) follow(ctx context.Context, sessionID string, from waitCursor,
 	}
 	defer st.Close()
 	t := newTurn(from, progress)
-	tail, found, err := a.historyTail(ctx, sessionID, t.markers)
+	tail, earlier, found, err := a.historyTail(ctx, sessionID, t.markers)
 	if err != nil {
 		return nil, err
+	}
+	for id := range earlier {
+		t.seen[id] = true
 	}
 	for _, ev := range tail {
 		t.add(ev)
@@ -516,7 +523,11 @@ func (a *adapter) follow(ctx context.Context, sessionID string, from waitCursor,
 // returns it oldest first, and whether the start was found. With markers,
 // the start is the earliest of them (nothing when none is in the history
 // yet); without, it is the last client event (or the start of the history).
-func (a *adapter) historyTail(ctx context.Context, sessionID string, markers map[string]bool) ([]managedagents.Event, bool, error) {
+// It also returns the IDs of at least minEarlier events before the start
+// (when the history has them): a stream may yield events from a little
+// before it opened (it resumes with a margin), and those must not be taken
+// for events of the turn.
+func (a *adapter) historyTail(ctx context.Context, sessionID string, markers map[string]bool) ([]managedagents.Event, map[string]bool, bool, error) {
 	var (
 		rev   []managedagents.Event // newest first
 		cut   = -1
@@ -530,35 +541,38 @@ func (a *adapter) historyTail(ctx context.Context, sessionID string, markers map
 		return isClientEvent(ev.EventType())
 	}
 	want := max(len(markers), 1)
-scan:
 	for len(rev) < maxHistoryScan {
 		p, err := a.client.Events.List(ctx, sessionID, managedagents.EventListParams{
 			Order: managedagents.OrderDesc, Limit: historyPageSize, Page: page,
 		})
 		if err != nil {
-			return nil, false, err
+			return nil, nil, false, err
 		}
 		for _, ev := range p.Data {
 			rev = append(rev, ev)
-			if isMarker(ev) {
+			if found < want && isMarker(ev) {
 				found++
 				cut = len(rev) - 1
-				if found >= want {
-					break scan
-				}
 			}
 		}
-		if p.NextPage == "" {
+		if p.NextPage == "" || found >= want && len(rev)-cut-1 >= minEarlier {
 			break
 		}
 		page = p.NextPage
 	}
+	earlier := map[string]bool{}
 	switch {
 	case cut >= 0:
+		for _, ev := range rev[cut+1:] {
+			earlier[ev.EventID()] = true
+		}
 		rev = rev[:cut+1]
 	case markers != nil:
+		for _, ev := range rev {
+			earlier[ev.EventID()] = true
+		}
 		rev = nil
 	}
 	slices.Reverse(rev)
-	return rev, cut >= 0, nil
+	return rev, earlier, cut >= 0, nil
 }
