@@ -27,7 +27,9 @@ const (
 	// 50 s leaves 10 s for reading the history and the network. A longer
 	// turn is followed by calling again with the returned cursor.
 	DefaultWaitTimeout = 25 * time.Second
-	MaxWaitTimeout     = 50 * time.Second
+	// MaxWaitTimeout is the most one anthropic-wait-for-session call
+	// waits unless WithWaitLimits says otherwise.
+	MaxWaitTimeout = 50 * time.Second
 
 	// historyPageSize and maxHistoryScan bound how much history a wait reads
 	// back to find the start of the turn.
