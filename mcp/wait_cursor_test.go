@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -89,4 +90,33 @@ func TestWaitCursor(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDecodeCursor checks that any string decodes to a cursor of the
+// session or to an invalid_input error, never a panic, and that encoded
+// cursors come back unchanged.
+func FuzzDecodeCursor(f *testing.F) {
+	f.Add("sesn_a", "sevt_1", "")
+	f.Add("sesn_a", "", "sevt_2")
+	f.Add("", "", "")
+	f.Fuzz(func(t *testing.T, session, after, from string) {
+		if !utf8.ValidString(session) || !utf8.ValidString(after) || !utf8.ValidString(from) {
+			t.Skip("event and session IDs are ASCII")
+		}
+		c := waitCursor{Session: session, After: after}
+		if from != "" {
+			c.From = []string{from}
+		}
+		got, err := decodeCursor(c.encode(), session)
+		if session != "" && (err != nil || !cmp.Equal(got, c)) {
+			t.Errorf("round trip of %+v = %+v, %v", c, got, err)
+		}
+		for _, s := range []string{session, after, cursorPrefix + after, c.encode()[:len(c.encode())/2]} {
+			if _, err := decodeCursor(s, session); err != nil {
+				if te, ok := err.(*toolError); !ok || te.info.Type != errInvalidInput {
+					t.Errorf("decodeCursor(%q) = %v, want an invalid_input error", s, err)
+				}
+			}
+		}
+	})
 }
