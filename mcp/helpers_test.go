@@ -255,15 +255,29 @@ func userMessage(text string) map[string]any {
 	return map[string]any{"type": "user.message", "content": []any{map[string]any{"type": "text", "text": text}}}
 }
 
+// eventTypes returns the type of each event.
 func eventTypes(t *testing.T, raws []json.RawMessage) []string {
 	t.Helper()
-	var out []string
+	types, _ := eventHeads(t, raws)
+	return types
+}
+
+// eventIDs returns the id of each event.
+func eventIDs(t *testing.T, raws []json.RawMessage) []string {
+	t.Helper()
+	_, ids := eventHeads(t, raws)
+	return ids
+}
+
+// eventHeads returns the type and the id of each event.
+func eventHeads(t *testing.T, raws []json.RawMessage) (types, ids []string) {
+	t.Helper()
 	for _, r := range raws {
-		var head struct{ Type string }
+		var head struct{ Type, ID string }
 		if err := json.Unmarshal(r, &head); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, head.Type)
+		types, ids = append(types, head.Type), append(ids, head.ID)
 	}
-	return out
+	return types, ids
 }

@@ -12,20 +12,6 @@ import (
 	"github.com/managedagents/managedagents-go/managedagentstest"
 )
 
-// eventIDs returns the id of each event.
-func eventIDs(t *testing.T, raws []json.RawMessage) []string {
-	t.Helper()
-	var out []string
-	for _, r := range raws {
-		var head struct{ ID string }
-		if err := json.Unmarshal(r, &head); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, head.ID)
-	}
-	return out
-}
-
 // followWithCursor waits with 1 s calls, passing each result's cursor to
 // the next, until the turn ends; it returns every call's events in order,
 // the agent's text over all calls, the last result and how many calls it
