@@ -389,3 +389,30 @@ func TestStdio(t *testing.T) {
 		t.Errorf("stderr = %s", stderr)
 	}
 }
+
+// TestDefaultsFromFlagsAndEnvironment checks where the default agent and
+// environment come from: the flags, else the quickstart's variables, and
+// with -fake the fake's own (the variables name agents of the real API).
+func TestDefaultsFromFlagsAndEnvironment(t *testing.T) {
+	t.Setenv(agentEnv, "agent_env")
+	t.Setenv(environmentEnv, "env_env")
+	for _, tc := range []struct {
+		args               []string
+		agent, environment string
+	}{
+		{nil, "agent_env", "env_env"},
+		{[]string{"-agent", "agent_flag"}, "agent_flag", "env_env"},
+		{[]string{"-fake"}, managedagentstest.DefaultAgentID, managedagentstest.DefaultEnvironmentID},
+		{[]string{"-fake", "-environment", "env_flag"}, managedagentstest.DefaultAgentID, "env_flag"},
+	} {
+		o, err := parseFlags(tc.args, io.Discard)
+		if err != nil || o.agent != tc.agent || o.environment != tc.environment {
+			t.Errorf("%v: agent %q, environment %q, %v; want %q, %q", tc.args, o.agent, o.environment, err, tc.agent, tc.environment)
+		}
+	}
+	for _, bad := range []string{"0s", "1500ms", "-3s"} {
+		if _, err := parseFlags([]string{"-max-wait", bad}, io.Discard); err == nil {
+			t.Errorf("-max-wait %s accepted", bad)
+		}
+	}
+}
