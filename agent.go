@@ -147,17 +147,18 @@ type Tool struct {
 	// characters.
 	Description string `json:"description,omitempty"`
 	// InputSchema is a custom tool's input, a JSON Schema object whose
-	// "type" is "object".
-	InputSchema json.RawMessage `json:"input_schema,omitempty"`
+	// "type" is "object". It keeps the exact bytes it was decoded from (or
+	// given to CustomTool).
+	InputSchema ToolInputSchema `json:"input_schema,omitzero"`
 
 	raw json.RawMessage // set for unknown types only
 }
 
 // CustomTool defines a tool that the agent may call and the client answers
 // with a user.custom_tool_result. The schema must be a JSON Schema object
-// whose "type" is "object".
+// whose "type" is "object"; it is sent byte for byte as given.
 func CustomTool(name, description string, inputSchema json.RawMessage) Tool {
-	return Tool{Type: ToolTypeCustom, Name: name, Description: description, InputSchema: inputSchema}
+	return Tool{Type: ToolTypeCustom, Name: name, Description: description, InputSchema: InputSchemaJSON(inputSchema)}
 }
 
 type plainTool Tool
@@ -216,16 +217,10 @@ type ToolConfig struct {
 	// MaxContentTokens applies to web_fetch.
 	MaxContentTokens int `json:"max_content_tokens,omitempty"`
 	// URLSources (web_fetch) says which URLs the tool may fetch, by where
-	// they came from: an object with the members user_input,
-	// client_tool_results and server_tool_results, each null,
-	// {"type": "all"}, {"type": "none"}, or {"type": "only"} or
-	// {"type": "except"} with a "tools" list of
-	// {"type": "tool_reference", "name": …}. It is kept as JSON, since few
-	// callers need it typed.
-	URLSources json.RawMessage `json:"url_sources,omitempty"`
-	// UserLocation (web_search) is kept as JSON; its shape is not
-	// published.
-	UserLocation json.RawMessage `json:"user_location,omitempty"`
+	// they came from; nil leaves the API's default.
+	URLSources *URLSources `json:"url_sources,omitempty"`
+	// UserLocation (web_search) localizes search results; nil when unset.
+	UserLocation *UserLocation `json:"user_location,omitempty"`
 }
 
 // MCPServer is an MCP server the agent can reach over HTTP.
@@ -257,26 +252,4 @@ type Skill struct {
 	SkillID string `json:"skill_id"`
 	// Version is empty for the latest.
 	Version string `json:"version,omitempty"`
-}
-
-// MultiagentConfig is a multi-agent session's configuration: a fixed
-// "coordinator" roster, or the "multiagent_20261001" form with an advisor,
-// delegated agents and workflows. Its parts are kept as JSON (the shape of a
-// coordinator's roster entries is not published).
-type MultiagentConfig struct {
-	// Type is "coordinator" or "multiagent_20261001" (open set).
-	Type string `json:"type"`
-	// Agents is a coordinator's roster of 1 to 20 agents.
-	Agents []json.RawMessage `json:"agents,omitempty"`
-	// Advisor belongs to multiagent_20261001: {"type": "enabled",
-	// "model": …} or {"type": "disabled"}.
-	Advisor json.RawMessage `json:"advisor,omitempty"`
-	// Subagents belongs to multiagent_20261001 and configures the agents
-	// the session's agent may delegate to: {"type": "enabled",
-	// "inline_agents": {"type": "enabled" or "disabled"},
-	// "predefined_agents": […]} or {"type": "disabled"}.
-	Subagents json.RawMessage `json:"subagents,omitempty"`
-	// Workflows belongs to multiagent_20261001 and has the shape of
-	// Subagents; enabled, it lets the agent start workflow runs.
-	Workflows json.RawMessage `json:"workflows,omitempty"`
 }

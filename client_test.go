@@ -183,7 +183,7 @@ func TestIDValidationAndEscaping(t *testing.T) {
 		if !errors.Is(err, ErrInvalidParams) {
 			t.Errorf("Get(%q) = %v, want ErrInvalidParams", id, err)
 		}
-		if err := c.Sessions.Delete(t.Context(), id); !errors.Is(err, ErrInvalidParams) {
+		if _, err := c.Sessions.Delete(t.Context(), id); !errors.Is(err, ErrInvalidParams) {
 			t.Errorf("Delete(%q) = %v, want ErrInvalidParams", id, err)
 		}
 	}
@@ -452,8 +452,8 @@ func TestConfigFormattingHidesCredentials(t *testing.T) {
 	}
 }
 
-// TestEmptySuccessBody: Delete returns no value, so a 204, an empty 200 and
-// the documented deletion object are all a success.
+// TestEmptySuccessBody: a 204, an empty 200 and the documented deletion
+// object are all a success, and each gives the deletion object.
 func TestEmptySuccessBody(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
@@ -470,8 +470,9 @@ func TestEmptySuccessBody(t *testing.T) {
 				io.WriteString(w, tt.body)
 			})
 			c := newTestClient(t, srv.URL)
-			if err := c.Sessions.Delete(t.Context(), "sesn_1"); err != nil {
-				t.Fatalf("Delete with %s = %v, want nil", tt.name, err)
+			got, err := c.Sessions.Delete(t.Context(), "sesn_1")
+			if err != nil || *got != (Deleted{ID: "sesn_1", Type: DeletedSession}) {
+				t.Fatalf("Delete with %s = %+v, %v; want the deletion object", tt.name, got, err)
 			}
 		})
 	}

@@ -13,7 +13,8 @@
 //	})
 //
 // Package managedagentstest provides an in-memory fake of the API for tests
-// and for running the examples without a key.
+// and for running the examples without a key. Package webhooks verifies and
+// decodes webhook deliveries and serves a webhook endpoint.
 //
 // # Errors
 //

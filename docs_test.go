@@ -14,7 +14,7 @@ import (
 
 // docPackages are the directories, relative to the module's root, of the
 // packages whose exported API must be documented.
-var docPackages = []string{".", "managedagentstest", "mcp"}
+var docPackages = []string{".", "managedagentstest", "mcp", "webhooks"}
 
 // TestDocComments fails for each exported identifier of docPackages that
 // go doc would show without documentation: a function, a method of an

@@ -22,7 +22,7 @@ import (
 var eventCmpOpts = cmp.Options{
 	cmpopts.IgnoreUnexported(EventMeta{}),
 	cmp.AllowUnexported(ContentBlock{}, BlockSource{}, StopReason{}, StopDetails{}, SessionError{},
-		Evaluation{}, WorkflowRunResult{}, Tool{}, Field[string]{}, Field[Budget]{}),
+		Evaluation{}, WorkflowRunResult{}, Tool{}, ToolInputSchema{}, Field[string]{}, Field[Budget]{}),
 }
 
 // at parses a fixture timestamp.

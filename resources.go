@@ -3,7 +3,6 @@ package managedagents
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"iter"
 	"net/http"
 	"strings"
@@ -165,14 +164,6 @@ type ResourceUpdateParams struct {
 	AuthorizationToken Secret
 }
 
-// ResourceDeleted is the API's confirmation that a resource was removed.
-type ResourceDeleted struct {
-	// ID is the removed resource's "sesrsc_…" ID.
-	ID string `json:"id"`
-	// Type is "session_resource_deleted".
-	Type string `json:"type"`
-}
-
 // resourcePath checks and escapes both IDs and returns the resource's
 // path.
 func resourcePath(sessionID, resourceID string) (string, error) {
@@ -297,18 +288,10 @@ func (s *ResourcesService) Update(ctx context.Context, sessionID, resourceID str
 //
 // API: DELETE /v1/sessions/{session_id}/resources/{resource_id}
 // https://platform.claude.com/docs/en/api/beta/sessions/resources/delete
-func (s *ResourcesService) Delete(ctx context.Context, sessionID, resourceID string) (*ResourceDeleted, error) {
+func (s *ResourcesService) Delete(ctx context.Context, sessionID, resourceID string) (*Deleted, error) {
 	path, err := resourcePath(sessionID, resourceID)
 	if err != nil {
 		return nil, err
 	}
-	var out ResourceDeleted
-	err = s.client.do(ctx, request{method: http.MethodDelete, path: path, idempotent: true, what: "resource deletion"}, &out)
-	if errors.Is(err, errEmptyBody) {
-		return &ResourceDeleted{ID: resourceID, Type: "session_resource_deleted"}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return s.client.deleteCall(ctx, path, resourceID, DeletedResource, "resource deletion")
 }

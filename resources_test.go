@@ -118,7 +118,7 @@ func TestResourcesCalls(t *testing.T) {
 				return c.Resources.Delete(ctx, sess, "sesrsc_01Vq8bWm3KcRxE2nTy7uJd4hZp")
 			},
 			response: "resources/delete.json", method: "DELETE", path: "/v1/sessions/" + sess + "/resources/sesrsc_01Vq8bWm3KcRxE2nTy7uJd4hZp",
-			want: &ResourceDeleted{ID: "sesrsc_01Vq8bWm3KcRxE2nTy7uJd4hZp", Type: "session_resource_deleted"},
+			want: &Deleted{ID: "sesrsc_01Vq8bWm3KcRxE2nTy7uJd4hZp", Type: "session_resource_deleted"},
 		},
 		{
 			name:     "IDs are escaped as one segment",
@@ -304,7 +304,7 @@ func TestResourceDeleteEmptyBody(t *testing.T) {
 	for _, st := range []step{emptyStep(), rawStep(http.StatusNoContent, "", "")} {
 		srv := newScriptServer(t, st)
 		got, err := newTestClient(t, srv.URL).Resources.Delete(t.Context(), "sesn_1", "sesrsc_1")
-		if err != nil || *got != (ResourceDeleted{ID: "sesrsc_1", Type: "session_resource_deleted"}) {
+		if err != nil || *got != (Deleted{ID: "sesrsc_1", Type: "session_resource_deleted"}) {
 			t.Errorf("got %+v, %v", got, err)
 		}
 	}

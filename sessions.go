@@ -451,17 +451,20 @@ func (s *SessionsService) Archive(ctx context.Context, sessionID string) (*Sessi
 	return s.sessionCall(ctx, http.MethodPost, sessionID, "/archive", nil)
 }
 
-// Delete deletes a session with its history. Open streams of the session
-// receive session.deleted and end. A running session cannot be deleted.
+// Delete deletes a session with its history and returns the API's
+// confirmation (Type DeletedSession). Open streams of the session receive
+// session.deleted and end. A running session cannot be deleted; a repeated
+// delete answers ErrNotFound. A 2xx answer without a body counts as success
+// too.
 //
 // API: DELETE /v1/sessions/{session_id}
 // https://platform.claude.com/docs/en/api/beta/sessions/delete
-func (s *SessionsService) Delete(ctx context.Context, sessionID string) error {
+func (s *SessionsService) Delete(ctx context.Context, sessionID string) (*Deleted, error) {
 	id, err := escapeID("session ID", sessionID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.client.do(ctx, request{method: http.MethodDelete, path: "/v1/sessions/" + id, idempotent: true}, nil)
+	return s.client.deleteCall(ctx, "/v1/sessions/"+id, sessionID, DeletedSession, "session deletion")
 }
 
 // SessionUpdateParams changes a session. Every field is optional; only what

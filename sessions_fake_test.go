@@ -58,13 +58,15 @@ func TestFakeSessionLifecycle(t *testing.T) {
 	if got, err := c.Sessions.Get(ctx, s.ID); err != nil || got.ArchivedAt == nil {
 		t.Errorf("archived sessions stay readable: %v", err)
 	}
-	if err := c.Sessions.Delete(ctx, s.ID); err != nil {
+	if del, err := c.Sessions.Delete(ctx, s.ID); err != nil {
 		t.Fatal(err)
+	} else if *del != (managedagents.Deleted{ID: s.ID, Type: managedagents.DeletedSession}) {
+		t.Errorf("delete answered %+v, want the session's deletion object", *del)
 	}
 	if _, err := c.Sessions.Get(ctx, s.ID); !errors.Is(err, managedagents.ErrNotFound) {
 		t.Errorf("get deleted: %v, want ErrNotFound", err)
 	}
-	if err := c.Sessions.Delete(ctx, s.ID); !errors.Is(err, managedagents.ErrNotFound) {
+	if _, err := c.Sessions.Delete(ctx, s.ID); !errors.Is(err, managedagents.ErrNotFound) {
 		t.Errorf("delete twice: %v, want ErrNotFound", err)
 	}
 }

@@ -67,6 +67,22 @@ func TestSessionsCalls(t *testing.T) {
 			golden: "sessions/session.golden", checkKeys: true,
 		},
 		{
+			name: "get multiagent",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Sessions.Get(ctx, "sesn_010Gc7XQmqmGfRviQ6mEY1hzdM")
+			},
+			response: "sessions/session_multiagent.json", method: "GET", path: "/v1/sessions/sesn_010Gc7XQmqmGfRviQ6mEY1hzdM",
+			golden: "sessions/session_multiagent.golden", checkKeys: true,
+		},
+		{
+			name: "get coordinator",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Sessions.Get(ctx, "sesn_01PdR4vKs8YwNq2LxT6mHc9bZe")
+			},
+			response: "sessions/session_coordinator.json", method: "GET", path: "/v1/sessions/sesn_01PdR4vKs8YwNq2LxT6mHc9bZe",
+			golden: "sessions/session_coordinator.golden", checkKeys: true,
+		},
+		{
 			name: "update",
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.Sessions.Update(ctx, "sesn_01uJqyNu7X49rEympmSxudQ5tS", SessionUpdateParams{
@@ -90,9 +106,10 @@ func TestSessionsCalls(t *testing.T) {
 		{
 			name: "delete",
 			call: func(ctx context.Context, c *Client) (any, error) {
-				return nil, c.Sessions.Delete(ctx, "sesn_01uJqyNu7X49rEympmSxudQ5tS")
+				return c.Sessions.Delete(ctx, "sesn_01uJqyNu7X49rEympmSxudQ5tS")
 			},
 			response: "sessions/delete.json", method: "DELETE", path: "/v1/sessions/sesn_01uJqyNu7X49rEympmSxudQ5tS",
+			golden: "sessions/delete.golden", checkKeys: true,
 		},
 		{
 			name: "list",
@@ -429,7 +446,7 @@ func TestSessionsErrorPaths(t *testing.T) {
 			return err
 		},
 		"archive": func(c *Client) error { _, err := c.Sessions.Archive(ctx, "sesn_x"); return err },
-		"delete":  func(c *Client) error { return c.Sessions.Delete(ctx, "sesn_x") },
+		"delete":  func(c *Client) error { _, err := c.Sessions.Delete(ctx, "sesn_x"); return err },
 		"list":    func(c *Client) error { _, err := c.Sessions.List(ctx, SessionListParams{}); return err },
 		"all": func(c *Client) error {
 			for _, err := range c.Sessions.All(ctx, SessionListParams{}) {

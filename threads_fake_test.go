@@ -210,7 +210,7 @@ func TestResourcesOnTheFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *del != (managedagents.ResourceDeleted{ID: added.ID, Type: "session_resource_deleted"}) {
+	if *del != (managedagents.Deleted{ID: added.ID, Type: "session_resource_deleted"}) {
 		t.Errorf("deleted %+v", del)
 	}
 	if _, err := c.Resources.Get(ctx, s.ID, added.ID); !errors.Is(err, managedagents.ErrNotFound) {

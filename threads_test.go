@@ -15,7 +15,7 @@ import (
 
 // ignoreRaw leaves the kept raw JSON out of value comparisons; the tests
 // check it on its own.
-var ignoreRaw = cmpopts.IgnoreUnexported(SessionThread{}, ThreadAgent{}, Tool{}, Resource{})
+var ignoreRaw = cmpopts.IgnoreUnexported(SessionThread{}, ThreadAgent{}, Tool{}, ToolInputSchema{}, Resource{})
 
 // fixtureThread is testdata/threads/thread.json, the workflow-started
 // thread of the reference, decoded by hand.

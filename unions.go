@@ -192,3 +192,25 @@ func decodeOpen[T any](b []byte, v *T, typeOf func(*T) string, known func(string
 	}
 	return head.Type, bytes.Clone(b), nil
 }
+
+// marshalOpen encodes p, the method-less copy of an open union's value of
+// type typ, or writes raw back unchanged for a type that known rejects.
+func marshalOpen[P any](p P, typ string, raw json.RawMessage, known func(string) bool) ([]byte, error) {
+	if raw != nil && !known(typ) {
+		return raw, nil
+	}
+	return json.Marshal(p)
+}
+
+// unmarshalOpen decodes b with decodeOpen into a fresh P, the method-less
+// copy of an open union's type, whose Type field typeField points to. It
+// returns the value with its Type set and the raw JSON to keep.
+func unmarshalOpen[P any](b []byte, typeField func(*P) *string, known func(string) bool) (P, json.RawMessage, error) {
+	var p P
+	typ, raw, err := decodeOpen(b, &p, func(p *P) string { return *typeField(p) }, known)
+	if err != nil {
+		return p, nil, err
+	}
+	*typeField(&p) = typ
+	return p, raw, nil
+}

@@ -310,7 +310,8 @@ func TestOfficialCreateOursReads(t *testing.T) {
 
 	// Delete with the SDK; our client gets a typed 404.
 	victim := e.srv.SessionIDs()[0]
-	if _, err := e.sdk.Beta.Sessions.Delete(ctx, victim, anthropic.BetaSessionDeleteParams{}); err != nil {
+	sdkDel, err := e.sdk.Beta.Sessions.Delete(ctx, victim, anthropic.BetaSessionDeleteParams{})
+	if err != nil {
 		t.Fatalf("SDK Delete: %v", err)
 	}
 	_, err = e.ours.Sessions.Get(ctx, victim)
@@ -321,8 +322,12 @@ func TestOfficialCreateOursReads(t *testing.T) {
 	}
 	// And the other way round: our delete, the SDK's 404.
 	other := e.srv.SessionIDs()[0]
-	if err := e.ours.Sessions.Delete(ctx, other); err != nil {
+	del, err := e.ours.Sessions.Delete(ctx, other)
+	if err != nil {
 		t.Fatalf("our Delete: %v", err)
+	}
+	if del.ID != other || del.Type != string(sdkDel.Type) || del.Type != managedagents.DeletedSession {
+		t.Errorf("our Delete answered %+v; the SDK's answered type %q", *del, sdkDel.Type)
 	}
 	if r := e.last(t); r.Method != http.MethodDelete || len(r.Body) != 0 {
 		t.Errorf("our delete sent %s with body %q", r.Method, r.Body)

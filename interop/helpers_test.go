@@ -277,7 +277,7 @@ func walkWire(v reflect.Value, path string, problems *[]string) {
 		}
 		return
 	}
-	if extras := meta.FieldByName("ExtraFields"); extras.Len() > 0 {
+	if extras := meta.FieldByName("ExtraFields"); extras.Len() > 0 && !openObject(t) {
 		keys := make([]string, 0, extras.Len())
 		for _, k := range extras.MapKeys() {
 			keys = append(keys, k.String())
@@ -323,6 +323,18 @@ func walkWire(v reflect.Value, path string, problems *[]string) {
 		}
 		walkWire(v.Field(i), p, problems)
 	}
+}
+
+// openObject reports whether the SDK's type t takes any member: it has an
+// exported field tagged api:"extrafields" that holds the members it does not
+// name (a custom tool's input_schema, whose JSON Schema keywords are open).
+func openObject(t reflect.Type) bool {
+	for i := range t.NumField() {
+		if sf := t.Field(i); sf.IsExported() && strings.Contains(sf.Tag.Get("api"), "extrafields") {
+			return true
+		}
+	}
+	return false
 }
 
 // kindMismatch says what is wrong when raw's JSON type does not fit t.

@@ -19,7 +19,7 @@ type sessionAgent struct {
 	Tools             json.RawMessage   `json:"tools"`
 	MCPServers        json.RawMessage   `json:"mcp_servers"`
 	Skills            json.RawMessage   `json:"skills"`
-	// Multiagent is always null: the fake runs single-agent sessions.
+	// Multiagent is the seeded agent's Multiagent, null when it has none.
 	Multiagent json.RawMessage `json:"multiagent"`
 }
 
@@ -58,6 +58,7 @@ func baseAgent(a Agent) sessionAgent {
 		Tools:             a.Tools,
 		MCPServers:        a.MCPServers,
 		Skills:            a.Skills,
+		Multiagent:        a.Multiagent,
 	}
 	if a.Description != "" {
 		sa.Description = &a.Description

@@ -43,6 +43,9 @@
 //	refuse: [explanation]                idle refusal with stop_details
 //	terminate: [error type]              session.error terminal; session terminated
 //	delegate: <agent name> <task>        a child thread does the task and replies (multi-agent)
+//	auto: <allow|ask|deny> [reason code] the auto policy's verdict on the message's run: calls
+//	cost: <cents> [fetches] [searches]   list_cost and server_tool_use in the session's usage
+//	redact:                              the reply ends with a redacted content block
 //
 // See [DefaultScript] for the exact sequences. Replace the agent with
 // [WithScript], slow it down with [WithStepDelay], wait for a session to
@@ -79,6 +82,45 @@
 // repository's authorization_token) and delete the session's resources,
 // the same list the session object shows. Recorded requests
 // ([Fake.Requests]) show every authorization_token as "REDACTED".
+//
+// # Webhooks
+//
+// [Fake.AddWebhook] registers an endpoint URL, its signing secret and
+// optionally the webhook types it takes. From then on every session and
+// thread transition that enters a session's log is POSTed to it as the
+// real sender does (https://platform.claude.com/docs/en/managed-agents/webhooks):
+// a JSON envelope {"id":"whe_…","created_at":…,"data":{…},"type":"event"},
+// the webhook-id (equal to the envelope's id on every attempt),
+// webhook-timestamp and webhook-signature headers, signed with the
+// standard-webhooks library. The data names the session (and the thread)
+// and the fixed [WebhookOrganizationID] and [WebhookWorkspaceID]. The log's
+// events map to webhook types so:
+//
+//	session.status_running            session.status_run_started
+//	session.status_idle               session.status_idled, and also session.budget_reached
+//	                                  when the stop reason is budget_reached
+//	session.status_rescheduled        session.status_rescheduled
+//	session.status_terminated         session.status_terminated (archiving terminates)
+//	session.updated, session.deleted  the same names
+//	session.thread_created            session.thread_created
+//	session.thread_status_idle        session.thread_idled
+//	session.thread_status_terminated  session.thread_terminated
+//	span.outcome_evaluation_end       session.outcome_evaluation_ended
+//
+// Delivery is at least once and never holds up the fake: a sender
+// goroutine takes deliveries from a bounded queue ([WithWebhookQueue];
+// when it is full a new delivery is dropped and counted) and sends them
+// one at a time in order ([WithWebhookConcurrency] for more). A non-2xx
+// answer or a connection error is retried with doubling backoff, three
+// attempts in all by default ([WithWebhookRetries], [WithWebhookTimeout]),
+// so a retry can arrive after later deliveries; a 3xx disables the
+// endpoint at once ([Fake.DisabledWebhook]). Faults, each used up by the
+// next deliveries: [Fake.DuplicateNextWebhooks], [Fake.ReorderNextWebhooks],
+// [Fake.DelayNextWebhooks] and [Fake.BadSignatureNextWebhooks] (one
+// attempt each; the retry is signed right). Tests wait with
+// [Fake.WaitWebhooks] and look with [Fake.WebhookAttempts] and
+// [Fake.WebhookStats]. [Fake.Close] stops the sender, ends attempts in
+// flight and drops what is queued.
 //
 // Where the API's documentation leaves the real behaviour open, the fake makes one
 // documented choice; the comments at each such place say which.

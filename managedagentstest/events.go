@@ -58,6 +58,7 @@ func (f *Fake) appendEventID(s *session, id, typ string, now time.Time, members 
 	ev.raw = mustMarshal(obj)
 	s.events = append(s.events, ev)
 	f.countUsage(s, typ, ev.raw)
+	f.webhookEvent(s, ev, members)
 	f.notify(s)
 	return ev
 }

@@ -66,6 +66,26 @@ import (
 //	delegate: <agent name> <task>
 //	    The coordinator hands the task to a child thread running that agent
 //	    (a name with spaces goes in double quotes). See below.
+//	auto: <allow|ask|deny> [reason code]
+//	    How the server's auto policy judges the message's run: calls when
+//	    bash's policy is auto (default allow). ask: evaluated_permission
+//	    "ask", evaluation {"type":"auto","evaluated_permission":{"type":
+//	    "ask","reason_code":…}} (default reason indeterminate), and the call
+//	    waits for a confirmation as with always_ask. deny: the same with
+//	    "deny" (default reason high_risk); the call never runs and a
+//	    synthetic error tool result follows.
+//	cost: <cents> [<web_fetch requests> [<web_search requests>]]
+//	    Adds that list cost (US cents) and those server tool requests to the
+//	    session's usage before the turn ([Turn.AddCost]): from then on the
+//	    session's usage and session.usage carry list_cost and
+//	    server_tool_use instead of null. Several lines add up.
+//	redact:
+//	    The reply's agent.message content ends with a {"type":"redacted"}
+//	    block after its text.
+//
+// A session.error of a repository_* type (fail: repository_clone_error,
+// …) carries repository_url: the session's first github_repository
+// resource, or null without one.
 //
 // All run: and call: lines of a message are tool uses of one model request;
 // the requires_action idle lists every use that waits, and answering only
@@ -109,7 +129,8 @@ import (
 func DefaultScript(ctx context.Context, t *Turn) error {
 	text := t.Text()
 	p := parseDirectives(text)
-	r := &scriptRun{t: t, tools: parseAgentTools(t.Agent()), selfHosted: t.SelfHosted()}
+	r := &scriptRun{t: t, tools: parseAgentTools(t.Agent()), selfHosted: t.SelfHosted(), extras: p.extras}
+	r.chargeCost()
 	input := int64(50 + runes(text) + runes(contentText(t.SystemMessage())))
 
 	for _, typ := range p.fails {
@@ -165,6 +186,8 @@ func DefaultScript(ctx context.Context, t *Turn) error {
 			c.line = fmt.Sprintf("I could not run %q: the bash tool is not enabled for this agent.", c.arg)
 		case stateAsk, stateCustom:
 			waiting = append(waiting, c)
+		case stateAutoDenied:
+			r.autoDenied(c)
 		}
 	}
 	for len(waiting) > 0 && r.err == nil {
@@ -208,6 +231,8 @@ type plan struct {
 	tools []directive // run: and call:, in order
 	// delegates are the delegate: lines, in order (see script_multiagent.go).
 	delegates []directive
+	// extras are the auto:, cost: and redact: lines (see script_extras.go).
+	extras extras
 }
 
 type directive struct{ name, arg string }
@@ -229,6 +254,8 @@ func parseDirectives(text string) plan {
 			p.fails = append(p.fails, d.arg)
 		case "delegate":
 			p.delegates = append(p.delegates, d)
+		case "auto", "cost", "redact":
+			p.extras.add(d)
 		default:
 			if p.end == nil {
 				p.end = &d
@@ -251,6 +278,8 @@ func parseDirective(line string) (directive, bool) {
 	case "delegate":
 		_, _, ok := parseDelegate(d.arg)
 		return d, ok
+	case "auto", "cost", "redact":
+		return parseExtra(d)
 	case "fail", "fail-exhausted":
 		if d.arg == "" {
 			d.arg = "model_overloaded_error"
@@ -361,6 +390,7 @@ type scriptRun struct {
 	t          *Turn
 	tools      agentTools
 	selfHosted bool
+	extras     extras
 	err        error
 }
 
@@ -379,7 +409,7 @@ func (r *scriptRun) endRequest(start string, u modelUsage, isError bool) {
 }
 
 func (r *scriptRun) message(text string) {
-	r.emit("agent.message", field{"content", []any{textBlock(text)}})
+	r.emit("agent.message", field{"content", r.replyContent(text)})
 }
 
 // finish ends the turn: session.usage, then the idle.
@@ -424,7 +454,7 @@ func errorMessage(typ string) string {
 // transientFailure plays a failed model request that the platform retries.
 func (r *scriptRun) transientFailure(typ string) {
 	start := r.emit("span.model_request_start")
-	r.emit("session.error", sessionError(typ, "retrying"))
+	r.emit("session.error", r.errorMember(typ, "retrying"))
 	r.endRequest(start, modelUsage{}, true)
 	r.emit("session.status_rescheduled")
 	r.emit("session.status_running")
@@ -435,11 +465,11 @@ func (r *scriptRun) endTurn(d directive, input int64) {
 	start := r.emit("span.model_request_start")
 	switch d.name {
 	case "fail-exhausted":
-		r.emit("session.error", sessionError(d.arg, "exhausted"))
+		r.emit("session.error", r.errorMember(d.arg, "exhausted"))
 		r.endRequest(start, modelUsage{}, true)
 		r.finish(orderedObject{{"type", "retries_exhausted"}}, nil)
 	case "terminate":
-		r.emit("session.error", sessionError(d.arg, "terminal"))
+		r.emit("session.error", r.errorMember(d.arg, "terminal"))
 		r.endRequest(start, modelUsage{}, true)
 		r.emit("session.status_terminated")
 	case "refuse":
@@ -465,9 +495,7 @@ func (r *scriptRun) useTool(d directive) *toolCall {
 			c.state = stateAsk
 			members = append(members, field{"evaluated_permission", "ask"}, field{"evaluation", orderedObject{{"type", "always_ask"}}})
 		case r.tools.bashPolicy == "auto":
-			c.state = stateAllowed
-			members = append(members, field{"evaluated_permission", "allow"},
-				field{"evaluation", orderedObject{{"type", "auto"}, {"evaluated_permission", orderedObject{{"type", "allow"}}}}})
+			members = r.autoEvaluation(c, members)
 		default:
 			c.state = stateAllowed
 			members = append(members, field{"evaluated_permission", "allow"}, field{"evaluation", orderedObject{{"type", "always_allow"}}})

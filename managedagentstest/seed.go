@@ -51,6 +51,11 @@ type Agent struct {
 	// Skills is a JSON array of {"type": …, "skill_id": …, "version": …}
 	// objects, type "anthropic" or "custom".
 	Skills json.RawMessage
+	// Multiagent is the agent's multi-agent configuration as the API
+	// reports it in session.agent.multiagent (a "coordinator" or
+	// "multiagent_20261001" object), used as given; nil means null. It
+	// only shows in sessions: delegation is scripted ([Turn.Delegate]).
+	Multiagent json.RawMessage
 }
 
 // Model is an agent's model configuration.
@@ -89,6 +94,9 @@ func (f *Fake) AddAgent(a Agent) error {
 			return err
 		}
 	}
+	if a.Multiagent, err = jsonObject("Multiagent", a.Multiagent); err != nil {
+		return err
+	}
 	if a.Model.ID == "" {
 		a.Model.ID = DefaultModel
 	}
@@ -126,6 +134,21 @@ func jsonArray(field string, raw json.RawMessage) (json.RawMessage, error) {
 	var v []json.RawMessage
 	if err := json.Unmarshal(raw, &v); err != nil || v == nil {
 		return nil, fmt.Errorf("managedagentstest: AddAgent: %s is not a JSON array", field)
+	}
+	var buf bytes.Buffer
+	_ = json.Compact(&buf, raw) // valid: it just unmarshalled
+	return buf.Bytes(), nil
+}
+
+// jsonObject checks a seeded agent's optional JSON object and compacts it;
+// nil stays nil (null).
+func jsonObject(field string, raw json.RawMessage) (json.RawMessage, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	var v map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &v); err != nil || v == nil {
+		return nil, fmt.Errorf("managedagentstest: AddAgent: %s is not a JSON object", field)
 	}
 	var buf bytes.Buffer
 	_ = json.Compact(&buf, raw) // valid: it just unmarshalled

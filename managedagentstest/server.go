@@ -36,6 +36,8 @@ type config struct {
 	stream streamConfig
 	// requestLog is how many requests to keep (see request_log.go).
 	requestLog int
+	// webhook holds the webhook delivery options (see webhooks.go).
+	webhook webhookConfig
 }
 
 // Option configures a fake built by [New] or [NewServer].
@@ -99,8 +101,9 @@ type Fake struct {
 	faults    []*fault
 	requests  requestLog
 	latency   time.Duration
-	proc      processor   // the scripted agent's workers (see worker.go)
-	streams   streamState // stream counters and injected stream faults (see stream_faults.go)
+	proc      processor      // the scripted agent's workers (see worker.go)
+	streams   streamState    // stream counters and injected stream faults (see stream_faults.go)
+	webhooks  *webhookSender // webhook endpoints and deliveries, under their own mutex (see webhooks_sender.go)
 }
 
 // Server is a [Fake] listening on a loopback address. All methods of Fake are
@@ -113,7 +116,8 @@ type Server struct {
 // New builds a fake without a listener; serve it with [Fake.Handler]. The fake
 // starts with the default agent and environment seeded.
 func New(opts ...Option) *Fake {
-	cfg := config{clock: time.Now, idSeed: 1, pageSize: 20, maxBody: maxBodyBytes, requestLog: DefaultRequestLogSize}
+	cfg := config{clock: time.Now, idSeed: 1, pageSize: 20, maxBody: maxBodyBytes, requestLog: DefaultRequestLogSize,
+		webhook: defaultWebhookConfig}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -128,6 +132,7 @@ func New(opts ...Option) *Fake {
 		memStores: map[string]memoryStore{},
 		sessions:  map[string]*session{},
 		requests:  requestLog{size: cfg.requestLog},
+		webhooks:  newWebhookSender(cfg.webhook, cfg.idSeed),
 	}
 	f.mux = http.NewServeMux()
 	f.routes()

@@ -295,6 +295,7 @@ func (f *Fake) Close() {
 	}
 	f.mu.Unlock()
 	f.proc.wg.Wait()
+	f.webhooks.close()
 }
 
 // liveWorkers returns the number of running worker goroutines (for tests).

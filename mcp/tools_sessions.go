@@ -399,10 +399,11 @@ func (a *adapter) deleteSessionTool() toolSpec {
 }
 
 func (a *adapter) deleteSession(ctx context.Context, _ *sdk.CallToolRequest, in sessionIDInput) (string, deletedOutput, error) {
-	if err := a.client.Sessions.Delete(ctx, in.SessionID); err != nil {
+	del, err := a.client.Sessions.Delete(ctx, in.SessionID)
+	if err != nil {
 		return "", deletedOutput{}, err
 	}
-	return fmt.Sprintf("Deleted session %s", in.SessionID), deletedOutput{ID: in.SessionID, Type: "session_deleted", Deleted: true}, nil
+	return fmt.Sprintf("Deleted session %s", del.ID), deletedOutput{ID: del.ID, Type: del.Type, Deleted: true}, nil
 }
 
 // ---- anthropic-update-session ----

@@ -72,7 +72,7 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "created  %s (status %s, agent %s v%d)\n", sess.ID, sess.Status, sess.Agent.Name, sess.Agent.Version)
 	// Delete the session however the rest goes, so nothing is left behind.
 	defer func() {
-		if err := client.Sessions.Delete(context.WithoutCancel(ctx), sess.ID); err != nil && !errors.Is(err, managedagents.ErrNotFound) {
+		if _, err := client.Sessions.Delete(context.WithoutCancel(ctx), sess.ID); err != nil && !errors.Is(err, managedagents.ErrNotFound) {
 			fmt.Fprintln(out, "cleanup:", err)
 		}
 	}()
@@ -125,7 +125,7 @@ func run(ctx context.Context, out io.Writer) error {
 		}
 	}
 
-	if err := client.Sessions.Delete(ctx, sess.ID); err != nil {
+	if _, err := client.Sessions.Delete(ctx, sess.ID); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
 	if _, err := client.Sessions.Get(ctx, sess.ID); !errors.Is(err, managedagents.ErrNotFound) {
