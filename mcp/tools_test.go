@@ -452,6 +452,18 @@ func TestWait(t *testing.T) {
 		if w.Outcome != "idle" || time.Since(start) > 10*time.Second {
 			t.Errorf("wait = %+v after %v: %q", w, time.Since(start), summary(res))
 		}
+		// Sending an interrupt to an idle session with the wait, or
+		// waiting after its ID, says idle too, rather than running on.
+		for _, args := range []map[string]any{
+			{"session_id": created.ID, "events": []any{map[string]any{"type": "user.interrupt"}}, "timeout_seconds": 5},
+			{"session_id": created.ID, "after_event_ids": []string{sent.Events[0].ID}, "timeout_seconds": 5},
+		} {
+			start := time.Now()
+			res := e.callOK(t, ToolWaitForSession, args, &w)
+			if w.Outcome != "idle" || w.Cursor != "" || time.Since(start) > 10*time.Second {
+				t.Errorf("wait %v = %+v after %v: %q", args, w, time.Since(start), summary(res))
+			}
+		}
 	})
 
 	t.Run("follows a running turn, with progress", func(t *testing.T) {

@@ -486,13 +486,15 @@ func (a *adapter) follow(ctx context.Context, sessionID string, from waitCursor,
 	case sess.Status == managedagents.StatusTerminated:
 		t.outcome = outcomeTerminated
 		return t, nil
-	case t.markers == nil && sess.Status == managedagents.StatusIdle:
+	case sess.Status == managedagents.StatusIdle && (t.markers == nil || t.started):
 		if !found {
 			return t, nil // no client event yet and nothing running
 		}
-		// A client event without an end after it, yet the session is
-		// idle: a turn is about to start, or the event started none (an
-		// interrupt of an idle session). Give the turn a moment to show.
+		// The turn's start (a client event, the marker, or the cursor's
+		// last event) without an end after it, yet the session is idle: a
+		// turn is about to start, its end is on its way, or the event
+		// started none (an interrupt of an idle session). Give it a moment
+		// to show.
 		grace := time.AfterFunc(idleGrace, func() { graceOver.Store(true); st.Close() })
 		defer grace.Stop()
 		t.onEvent = func() { grace.Stop() }
