@@ -30,6 +30,8 @@ type deliveredSet struct {
 	max    int
 	// newest is the processed_at of the newest persisted event delivered.
 	newest time.Time
+	// last is the ID of the last processed event delivered.
+	last string
 	// floor: history events processed before it were delivered, or came
 	// before the stream opened.
 	floor time.Time
@@ -97,9 +99,13 @@ func (s *deliveredSet) check(ev Event, live bool) (dup bool) {
 		s.hashes[i] |= processedBit
 		s.ats[i] = nanos(at)
 		s.advance(at)
+		s.last = ev.EventID()
 		return false
 	}
 	s.add(h, at, processed)
+	if processed {
+		s.last = ev.EventID()
+	}
 	return false
 }
 

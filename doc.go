@@ -58,6 +58,12 @@
 // that does not come (HistoryTimeout), a connection that falls silent
 // (IdleTimeout), and a frame too large (MaxFrameBytes).
 //
+// A consumer that outlives its process saves Stream.Checkpoint (a short,
+// URL-safe text) after the events it has handled, and opens its next
+// stream with StreamParams.After: it gets every persisted event after the
+// checkpoint exactly once, in order, then follows live. Threads.Stream
+// follows one thread of a multi-agent session the same way.
+//
 // The client reads SSE with a reader of its own rather than
 // launchdarkly/eventsource's Decoder, because that decoder runs a goroutine
 // per stream, grows without bound on a line with no ending and joins data
@@ -88,6 +94,8 @@
 //     content blocks, and the one-pass decoding of unions.
 //   - sse.go: the bounded SSE frame reader; stream.go: Stream (open, read,
 //     resume, close); dedupe.go: what a resuming stream remembers;
+//     checkpoint.go: that memory as a Checkpoint, and back;
+//     thread_stream.go: the thread stream's history reads;
 //     preview.go: the live-preview accumulator.
 //   - turn.go, runner.go: SendAndWait and the tool Runner.
 //   - errors.go: APIError, StreamError, DecodeError and the sentinels.

@@ -79,6 +79,12 @@ type StreamParams struct {
 	// DedupeWindow is how many recently delivered events are remembered to
 	// drop duplicates; zero means DefaultDedupeWindow.
 	DedupeWindow int
+	// After continues from a checkpoint taken with Stream.Checkpoint, in
+	// this process or another: the stream yields every persisted event
+	// after it, exactly once and in order, then follows live. It must be
+	// of the same session (and thread), and cannot be combined with
+	// FromStart or NoResume; the zero Checkpoint means none.
+	After Checkpoint
 }
 
 func (p *StreamParams) validate() error {
@@ -142,6 +148,9 @@ type Stream struct {
 	// hist reads the history the stream resumes from: the session's or a
 	// thread's.
 	hist streamHistory
+	// dial opens one connection (connect, or a thread stream's fallback
+	// around it), at the open and on every reconnect.
+	dial func() (*http.Response, error)
 
 	parent context.Context // the caller's: its end is reported as an error
 	ctx    context.Context // parent, also cancelled by Close
@@ -161,6 +170,10 @@ type Stream struct {
 	// connection needs no history read of its own.
 	pending   []Event
 	prefilled bool
+	// startID is the start marker's event until the first history read
+	// has passed it: the events processed at its instant that the read
+	// returns before it predate the stream.
+	startID string
 }
 
 // Stream opens the session's live event stream. It returns once the server
@@ -185,6 +198,11 @@ type Stream struct {
 // session has run. Events are told apart by ID only; a live event is never
 // dropped because of its timestamp.
 //
+// To continue in another process, save Stream.Checkpoint after the events
+// you have handled and open the next stream with StreamParams.After: that
+// costs two requests, the connection and the history from 5 s before the
+// checkpoint's last event (and further pages if more happened since).
+//
 // API: GET /v1/sessions/{session_id}/events/stream
 // https://platform.claude.com/docs/en/api/beta/sessions/events/stream
 func (s *EventsService) Stream(ctx context.Context, sessionID string, params StreamParams) (*Stream, error) {
@@ -198,41 +216,45 @@ func (s *EventsService) Stream(ctx context.Context, sessionID string, params Str
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	params.setDefaults()
-	var q url.Values // nil without previews: an idle stream holds no map for it
-	for _, d := range params.EventDeltas {
-		if q == nil {
-			q = url.Values{}
-		}
-		q.Add("event_deltas[]", d)
+	if err := params.checkAfter(sessionID, ""); err != nil {
+		return nil, err
 	}
+	params.setDefaults()
 	st := &Stream{
 		events:    s,
 		sessionID: sessionID,
 		path:      "/v1/sessions/" + id + "/events/stream",
-		query:     q,
+		query:     deltasQuery(params.EventDeltas),
 		params:    params,
 		hist:      sessionHistory{},
 		parent:    ctx,
 		seen:      deliveredSet{max: params.DedupeWindow},
 	}
-	return st.open(st.connect)
+	st.dial = st.connect
+	return st.open()
 }
 
-// open marks where the stream starts in the history, connects with
-// connect, and prefills; on failure it releases the stream.
-func (st *Stream) open(connect func() (*http.Response, error)) (*Stream, error) {
+// open marks where the stream starts in the history (or restores it from
+// StreamParams.After), connects with st.dial, and prefills; on failure it
+// releases the stream.
+func (st *Stream) open() (*Stream, error) {
 	st.ctx, st.cancel = context.WithCancel(st.parent)
 	resumeNow := !st.params.NoResume && !st.params.FromStart
 	if resumeNow {
 		// Mark where "now" is in the history before subscribing, so that a
 		// gap can be filled from there and older events are not replayed.
-		if err := st.hist.start(st); err != nil {
+		// From a checkpoint, restore instead where the old stream stood.
+		start := st.hist.start
+		if !st.params.After.IsZero() {
+			st.seen.restore(st.params.After)
+			start = st.hist.restore
+		}
+		if err := start(st); err != nil {
 			st.cancel()
 			return nil, err
 		}
 	}
-	resp, err := connect()
+	resp, err := st.dial()
 	if err != nil {
 		st.cancel()
 		return nil, err
@@ -252,6 +274,9 @@ type streamHistory interface {
 	// start runs before the first connection of a resuming stream without
 	// FromStart: it marks the history already there as not to be yielded.
 	start(st *Stream) error
+	// restore runs instead of start for a stream opened from a checkpoint,
+	// once the delivered set holds the checkpoint's entries.
+	restore(st *Stream) error
 	// prefill runs after the first connection of that stream: it reads
 	// the events persisted between start and the connection, for the
 	// loop to yield first (st.pending, st.prefilled), when it can.
@@ -268,8 +293,12 @@ type streamHistory interface {
 type sessionHistory struct{}
 
 func (sessionHistory) start(st *Stream) error { return st.markStart() }
-func (sessionHistory) prefill(st *Stream)     { st.prefill() }
-func (sessionHistory) delivered(*Stream)      {}
+
+// restore needs no I/O: the checkpoint's floor, newest time and entries are
+// all a fill needs.
+func (sessionHistory) restore(*Stream) error { return nil }
+func (sessionHistory) prefill(st *Stream)    { st.prefill() }
+func (sessionHistory) delivered(*Stream)     {}
 
 func (sessionHistory) fill(st *Stream, yield func(Event, error) bool) outcome {
 	params := EventListParams{Order: OrderAsc, CreatedAtOrAfter: st.seen.resumeFrom()}
@@ -292,7 +321,18 @@ func (st *Stream) prefill() {
 		st.events.client.logDebug("managedagents: the first history read is left to the stream loop", "session", st.sessionID, "error", err)
 		return
 	}
-	st.pending, st.prefilled = page.Data, true
+	// Pass the start marker now, so that a checkpoint taken before the
+	// first event already holds the events of its instant.
+	pending := page.Data
+	if st.startID != "" {
+		pending = make([]Event, 0, len(page.Data))
+		for _, ev := range page.Data {
+			if ev.EventID() == "" || !st.beforeStart(ev) {
+				pending = append(pending, ev)
+			}
+		}
+	}
+	st.pending, st.prefilled = pending, true
 }
 
 // markStart records the newest event already in the history as delivered,
@@ -320,8 +360,30 @@ func (st *Stream) markStart() error {
 	st.seen.check(newest, true)
 	if at, ok := newest.EventProcessedAt(); ok {
 		st.seen.floor = at
+		st.startID = newest.EventID()
 	}
 	return nil
+}
+
+// beforeStart reports a history event processed at the start marker's
+// instant that comes before the marker in the history, and so predates the
+// stream; it is recorded as delivered. The history is ordered by
+// processed_at, and its order among events of one instant is the same
+// newest first (where markStart took the marker) and oldest first.
+func (st *Stream) beforeStart(ev Event) bool {
+	if st.startID == "" {
+		return false
+	}
+	if ev.EventID() == st.startID {
+		st.startID = ""
+		return false
+	}
+	at, processed := ev.EventProcessedAt()
+	if !processed || !at.Equal(st.seen.floor) {
+		return false
+	}
+	st.seen.check(ev, false)
+	return true
 }
 
 // Reconnects reports how many times the stream has reconnected.
@@ -392,6 +454,11 @@ func (st *Stream) run(yield func(Event, error) bool) {
 			out = st.deliverPending(yield)
 		case !st.params.NoResume:
 			out = st.hist.fill(st, yield)
+		}
+		if out == goOn {
+			// The history is read up to the connection: the start marker,
+			// if the read did not meet it, has no more events to sort out.
+			st.startID = ""
 		}
 		if out == stopStream {
 			st.endConn(resp)
@@ -595,7 +662,7 @@ func (st *Stream) reconnect(yield func(Event, error) bool, failures *int) *http.
 		*failures++
 		var resp *http.Response
 		var err error
-		onOwnStack(func() { resp, err = st.connect() })
+		onOwnStack(func() { resp, err = st.dial() })
 		if err != nil {
 			if st.ctx.Err() != nil {
 				st.reportEnd(yield)
@@ -754,6 +821,9 @@ func (st *Stream) deliver(ev Event, yield func(Event, error) bool, live bool) bo
 		// Previews have no ID; an interrupt may have an empty one. Neither
 		// can be deduplicated.
 		return yield(ev, nil)
+	}
+	if !live && st.beforeStart(ev) {
+		return true
 	}
 	if st.seen.check(ev, live) {
 		return true

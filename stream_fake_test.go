@@ -2,7 +2,6 @@ package managedagents_test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -159,16 +158,7 @@ func TestFakeStreamHeartbeatsKeepItAlive(t *testing.T) {
 func TestStreamChaos(t *testing.T) {
 	noLeaks(t)
 	const n = 5000
-	script := func(ctx context.Context, turn *managedagentstest.Turn) error {
-		for i := range n {
-			if _, err := turn.Emit(managedagents.EventAgentMessage, map[string]any{
-				"content": []map[string]any{{"type": "text", "text": fmt.Sprint(i)}},
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	script := messagesScript(n)
 	// A small delay per event spreads the turn over time, so that the
 	// drops hit the live stream rather than a finished history.
 	srv, c := newFakeWith(t, []managedagentstest.Option{managedagentstest.WithScript(script), managedagentstest.WithStepDelay(100 * time.Microsecond)})
@@ -213,16 +203,7 @@ func TestStreamChaos(t *testing.T) {
 func TestStreamResumeCostIsBounded(t *testing.T) {
 	noLeaks(t)
 	const n = 10_000
-	script := func(ctx context.Context, turn *managedagentstest.Turn) error {
-		for i := range n {
-			if _, err := turn.Emit(managedagents.EventAgentMessage, map[string]any{
-				"content": []map[string]any{{"type": "text", "text": fmt.Sprint("message ", i)}},
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	script := messagesScript(n)
 	var mu sync.Mutex
 	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time {

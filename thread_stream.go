@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 )
 
 // threadHistoryLimit is the page size of the history reads of a thread
@@ -48,6 +49,12 @@ const threadHistoryLimit = 200
 // it yields the thread's whole history first; with NoResume it reads no
 // history at all.
 //
+// From a checkpoint (StreamParams.After) the stream reads the history from
+// the checkpoint's cursor, a page at or before its last event, skips the
+// events up to that one, and yields the rest: usually one or two requests
+// instead of the whole history. If that event is no longer in the history
+// after the cursor, Stream returns an error rather than guess.
+//
 // API: GET /v1/sessions/{session_id}/threads/{thread_id}/stream
 // https://platform.claude.com/docs/en/api/beta/sessions/threads/events/stream
 func (s *ThreadsService) Stream(ctx context.Context, sessionID, threadID string, params StreamParams) (*Stream, error) {
@@ -59,6 +66,9 @@ func (s *ThreadsService) Stream(ctx context.Context, sessionID, threadID string,
 		return nil, err
 	}
 	if err := params.validate(); err != nil {
+		return nil, err
+	}
+	if err := params.checkAfter(sessionID, threadID); err != nil {
 		return nil, err
 	}
 	params.setDefaults()
@@ -73,18 +83,21 @@ func (s *ThreadsService) Stream(ctx context.Context, sessionID, threadID string,
 		parent:    ctx,
 		seen:      deliveredSet{max: window, byIDOnly: true},
 	}
-	return st.open(func() (*http.Response, error) {
+	st.dial = func() (*http.Response, error) {
 		resp, err := st.connect()
 		var apiErr *APIError
 		if err == nil || st.query == nil || !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadRequest {
 			return resp, err
 		}
+		// At the open or on any reconnect: a server behind a load
+		// balancer may be older on the next connection than on the first.
 		s.client.logDebug("managedagents: the thread stream refused event_deltas[]; going on without previews",
 			"session", sessionID, "thread", threadID, "error", err)
 		st.query = nil
 		st.params.EventDeltas = nil
 		return st.connect()
-	})
+	}
+	return st.open()
 }
 
 // threadHistory reads a thread's history, forward from the tail.
@@ -95,9 +108,18 @@ type threadHistory struct {
 	// events delivered ("" for the first page): every event before that
 	// page was delivered, or predates the stream.
 	tail string
+	// anchorPage is the request cursor of a history page at or before the
+	// one holding the last event delivered, with every event before it
+	// delivered: where a stream from a checkpoint starts reading.
+	anchorPage string
 	// live counts the live events delivered since the tail was last
 	// refreshed.
 	live int
+}
+
+// hasIDs reports whether a page holds an event with an ID.
+func hasIDs(page *EventPage) bool {
+	return page != nil && slices.ContainsFunc(page.Data, func(ev Event) bool { return ev.EventID() != "" })
 }
 
 // page reads the history page at cursor.
@@ -129,11 +151,59 @@ func (h *threadHistory) start(st *Stream) error {
 				st.seen.check(ev, false)
 			}
 		}
+		if hasIDs(page) {
+			h.anchorPage = cursor
+		}
 		if page.NextPage == "" {
 			h.tail = cursor
 			return nil
 		}
 		if page.NextPage == cursor {
+			return fmt.Errorf("managedagents: reading the thread history: the server returned cursor %q again", cursor)
+		}
+		cursor = page.NextPage
+	}
+}
+
+// restore reads the history from the checkpoint's cursor up to its last
+// event, marking the events up to it delivered, and keeps that page's
+// cursor as the tail. A last event that is not there (a history that
+// changed, a cursor of another server) is an error: the stream would not
+// know where to go on.
+func (h *threadHistory) restore(st *Stream) error {
+	c := st.params.After
+	cursor := c.cursor
+	h.tail, h.anchorPage = cursor, cursor
+	if c.last == "" {
+		return nil // nothing was delivered: everything after the cursor is new
+	}
+	for {
+		page, err := h.page(st, cursor)
+		var de *DecodeError
+		if err != nil && page != nil && errors.As(err, &de) {
+			err = nil // reported by the fill when after the last event
+		}
+		if err != nil {
+			return err
+		}
+		upTo := slices.IndexFunc(page.Data, func(ev Event) bool { return ev.EventID() == c.last })
+		marked := page.Data
+		if upTo >= 0 {
+			marked = page.Data[:upTo+1]
+		}
+		for _, ev := range marked {
+			if ev.EventID() != "" {
+				st.seen.check(ev, false)
+			}
+		}
+		if upTo >= 0 {
+			h.tail, h.anchorPage = cursor, cursor
+			return nil
+		}
+		switch page.NextPage {
+		case "":
+			return errCheckpointLost(c)
+		case cursor:
 			return fmt.Errorf("managedagents: reading the thread history: the server returned cursor %q again", cursor)
 		}
 		cursor = page.NextPage
@@ -155,7 +225,13 @@ func (h *threadHistory) prefill(st *Stream) {
 // fill yields the history from the tail to its end, moving the tail along.
 func (h *threadHistory) fill(st *Stream, yield func(Event, error) bool) outcome {
 	return st.fillPages(yield, h.tail, func(cursor string) (*EventPage, error) {
-		return h.page(st, cursor)
+		page, err := h.page(st, cursor)
+		if hasIDs(page) {
+			// Its events are yielded next, or were delivered live: the
+			// last event delivered is on it or after it from now on.
+			h.anchorPage = cursor
+		}
+		return page, err
 	}, func(cursor string) { h.tail = cursor })
 }
 
@@ -187,6 +263,9 @@ func (h *threadHistory) refresh(st *Stream) {
 			if ev.EventID() != "" && !st.seen.knows(ev) {
 				return
 			}
+		}
+		if hasIDs(page) {
+			h.anchorPage = cursor
 		}
 		cursor = page.NextPage
 		h.tail = cursor

@@ -41,6 +41,18 @@ func childScript(n int, ids chan<- string, goAhead <-chan struct{}) managedagent
 	}
 }
 
+// childFake starts a fake whose turn is childScript(n), with a small
+// delay per event so that the child's events spread over time; the turn's
+// child waits for goAhead to be closed.
+func childFake(t *testing.T, n int) (*managedagentstest.Server, *managedagents.Client, chan string, chan struct{}) {
+	ids, goAhead := make(chan string, 1), make(chan struct{})
+	srv, c := newFakeWith(t, []managedagentstest.Option{
+		managedagentstest.WithScript(childScript(n, ids, goAhead)),
+		managedagentstest.WithStepDelay(100 * time.Microsecond),
+	})
+	return srv, c, ids, goAhead
+}
+
 // startChild creates a session, sends the message that starts childScript
 // and returns the session's and the child thread's IDs.
 func startChild(t *testing.T, ctx context.Context, c *managedagents.Client, ids <-chan string) (string, string) {
@@ -181,11 +193,7 @@ func TestThreadStreamChaos(t *testing.T) {
 func threadChaos(t *testing.T, fromStart bool) {
 	noLeaks(t)
 	const n = 5000
-	ids, goAhead := make(chan string, 1), make(chan struct{})
-	srv, c := newFakeWith(t, []managedagentstest.Option{
-		managedagentstest.WithScript(childScript(n, ids, goAhead)),
-		managedagentstest.WithStepDelay(100 * time.Microsecond),
-	})
+	srv, c, ids, goAhead := childFake(t, n)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	seed := uint64(time.Now().UnixNano())

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,5 +69,56 @@ func TestThreadStreamRefusesOtherErrors(t *testing.T) {
 	}
 	if n := srv.count(); n != 1 {
 		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+// TestThreadStreamDeltasFallbackOnReconnect: a server that accepted
+// event_deltas[] at the open and answers 400 to it on a reconnect (an
+// older server behind the same address) gets the stream again without
+// previews, instead of ending it.
+func TestThreadStreamDeltasFallbackOnReconnect(t *testing.T) {
+	checkLeaks(t)
+	const thread = "/v1/sessions/sesn_1/threads/sthr_1"
+	var withDeltas atomic.Int32
+	srv := newRouteServer(t, func(r *http.Request) step {
+		switch {
+		case r.URL.Path == thread+"/stream" && r.URL.Query().Has("event_deltas[]"):
+			if withDeltas.Add(1) == 1 {
+				return framesStep(ev(EventAgentMessage, 2, true)) // then a drop
+			}
+			return errorStep(http.StatusBadRequest)
+		case r.URL.Path == thread+"/stream":
+			return framesStep(ev(EventAgentMessage, 3, true), ev(EventSessionStatusTerminated, 4, true))
+		case r.URL.Path == thread+"/events":
+			return pageStep(ev(EventAgentThinking, 1, true))
+		}
+		return nil
+	})
+	c := newTestClient(t, srv.URL)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	st, err := c.Threads.Stream(ctx, "sesn_1", "sthr_1", StreamParams{
+		EventDeltas: []string{EventAgentMessage}, ReconnectMin: time.Millisecond, ReconnectMax: time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for e, err := range st.Events() {
+		got = append(got, describe(e, err))
+	}
+	want := []string{"agent.message sevt_2", "agent.message sevt_3", "session.status_terminated sevt_4"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("yielded (-want +got):\n%s", diff)
+	}
+	var streams []string
+	for _, r := range srv.requests() {
+		if r.Path == thread+"/stream" {
+			streams = append(streams, r.RawQuery)
+		}
+	}
+	wantQ := []string{"event_deltas%5B%5D=agent.message", "event_deltas%5B%5D=agent.message", ""}
+	if diff := cmp.Diff(wantQ, streams); diff != "" {
+		t.Errorf("stream requests (-want +got):\n%s", diff)
 	}
 }

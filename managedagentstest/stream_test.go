@@ -874,7 +874,14 @@ func TestStreamClose(t *testing.T) {
 	defer cancel()
 	defer resp.Body.Close()
 	sendOK(t, srv, id, msgEvent("flood"))
-	waitIdle(t, srv, id)
+	// 16 MB of events, enough to fill the socket buffers of the client
+	// that does not read, take seconds under the race detector on a busy
+	// machine: this wait gets a deadline of its own, longer than waitIdle's.
+	floodCtx, floodDone := context.WithTimeout(t.Context(), 30*time.Second)
+	defer floodDone()
+	if err := srv.WaitIdle(floodCtx, id); err != nil {
+		t.Fatalf("WaitIdle after the flood: %v", err)
+	}
 	held := newSessionID(t, srv, nil)
 	holdStream := openStream(t, srv, streamPath(held))
 	sendOK(t, srv, held, msgEvent("hold"))
