@@ -406,6 +406,9 @@ func (a *adapter) results(next sdk.MethodHandler) sdk.MethodHandler {
 		if call, ok := req.(*sdk.CallToolRequest); ok && call.Params != nil {
 			name = call.Params.Name
 		}
+		if a.inputs[name] == nil {
+			return res, err // a tool the caller added to the server itself
+		}
 		msg := ""
 		if len(ctr.Content) > 0 {
 			if tc, ok := ctr.Content[0].(*sdk.TextContent); ok {
@@ -421,12 +424,8 @@ func (a *adapter) results(next sdk.MethodHandler) sdk.MethodHandler {
 func (a *adapter) argumentsError(tool, msg string) errorInfo {
 	msg = strings.TrimPrefix(msg, `validating "arguments": `)
 	msg = strings.TrimPrefix(msg, "validating root: ")
-	info := errorInfo{Type: errInvalidInput, Message: msg}
-	schema := a.inputs[tool]
-	if schema == nil {
-		return info
-	}
-	info.Fix = "pass one flat JSON object of arguments: " + shapeOf(schema)
+	info := errorInfo{Type: errInvalidInput, Message: msg,
+		Fix: "pass one flat JSON object of arguments: " + shapeOf(a.inputs[tool])}
 	if strings.Contains(msg, "additional properties") && strings.Contains(msg, `"body"`) {
 		info.Fix = "there is no body: put its fields at the top level. " + info.Fix
 	}
