@@ -213,7 +213,7 @@ type RecordedRequest struct {
 	Body []byte
 }
 
-// record appends r to the request log.
+// record adds r to the request log.
 func (f *Fake) record(r *http.Request, body []byte, reqID string) {
 	h := r.Header.Clone()
 	if h == nil {
@@ -235,7 +235,7 @@ func (f *Fake) record(r *http.Request, body []byte, reqID string) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.requests = append(f.requests, rec)
+	f.requests.add(rec)
 }
 
 func redact(v string) string {
@@ -245,18 +245,19 @@ func redact(v string) string {
 	return "REDACTED"
 }
 
-// Requests returns every request received so far, in arrival order,
-// including those that failed.
+// Requests returns the requests received so far, in arrival order,
+// including those that failed: all of them, or the most recent ones when
+// more arrived than the request log keeps (see [WithRequestLog]).
 func (f *Fake) Requests() []RecordedRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make([]RecordedRequest, len(f.requests))
-	for i, r := range f.requests {
+	out := make([]RecordedRequest, 0, len(f.requests.items))
+	f.requests.all(func(r RecordedRequest) {
 		r.Query = cloneValues(r.Query)
 		r.Header = r.Header.Clone()
 		r.Body = slices.Clone(r.Body)
-		out[i] = r
-	}
+		out = append(out, r)
+	})
 	return out
 }
 
@@ -270,15 +271,16 @@ func cloneValues(v url.Values) url.Values {
 
 // Count returns how many requests with this method and exact path (without
 // query) were received, including those that failed — for example to check
-// that a create was not sent twice.
+// that a create was not sent twice. It counts within the request log (see
+// [WithRequestLog]).
 func (f *Fake) Count(method, path string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := 0
-	for _, r := range f.requests {
+	f.requests.all(func(r RecordedRequest) {
 		if r.Method == method && r.Path == path {
 			n++
 		}
-	}
+	})
 	return n
 }

@@ -34,6 +34,8 @@ type config struct {
 	stepDelay time.Duration
 	// stream holds the SSE stream options (see stream.go).
 	stream streamConfig
+	// requestLog is how many requests to keep (see request_log.go).
+	requestLog int
 	// webhook holds the webhook delivery options (see webhooks.go).
 	webhook webhookConfig
 }
@@ -97,7 +99,7 @@ type Fake struct {
 	memStores map[string]memoryStore
 	sessions  map[string]*session
 	faults    []*fault
-	requests  []RecordedRequest
+	requests  requestLog
 	latency   time.Duration
 	proc      processor      // the scripted agent's workers (see worker.go)
 	streams   streamState    // stream counters and injected stream faults (see stream_faults.go)
@@ -114,7 +116,8 @@ type Server struct {
 // New builds a fake without a listener; serve it with [Fake.Handler]. The fake
 // starts with the default agent and environment seeded.
 func New(opts ...Option) *Fake {
-	cfg := config{clock: time.Now, idSeed: 1, pageSize: 20, maxBody: maxBodyBytes, webhook: defaultWebhookConfig}
+	cfg := config{clock: time.Now, idSeed: 1, pageSize: 20, maxBody: maxBodyBytes, requestLog: DefaultRequestLogSize,
+		webhook: defaultWebhookConfig}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -128,6 +131,7 @@ func New(opts ...Option) *Fake {
 		vaults:    map[string]bool{},
 		memStores: map[string]memoryStore{},
 		sessions:  map[string]*session{},
+		requests:  requestLog{size: cfg.requestLog},
 		webhooks:  newWebhookSender(cfg.webhook, cfg.idSeed),
 	}
 	f.mux = http.NewServeMux()
