@@ -73,6 +73,9 @@ func (w *Worker) Handle(ctx context.Context, d webhooks.Delivery) error {
 		return err
 	}
 	reader, err := w.Client.Events.Since(ctx, sessionID, after)
+	if errors.Is(err, managedagents.ErrNotFound) {
+		return nil // deleted since: see below
+	}
 	if err != nil {
 		return err
 	}
@@ -80,6 +83,11 @@ func (w *Worker) Handle(ctx context.Context, d webhooks.Delivery) error {
 	var checkpoints []managedagents.Checkpoint
 	waiting := false
 	for ev, err := range reader.Events() {
+		if errors.Is(err, managedagents.ErrNotFound) {
+			// The session was deleted since the delivery was sent: there
+			// is nothing left to do, and a retry would not change that.
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("reading session %s: %w", sessionID, err)
 		}
