@@ -22,6 +22,7 @@ type fault struct {
 	header      http.Header
 	body        []byte // replaces the envelope when non-nil
 	contentType string
+	afterApply  bool // the request is served first, its answer thrown away
 }
 
 // FailOption refines a [Fake.FailNext] injection.
@@ -88,9 +89,29 @@ func FailWithBody(contentType string, body []byte) FailOption {
 	}
 }
 
+// FailAfterApplying makes the injection act on the request first, as if
+// the server had done the work and its answer was lost on the way back (a
+// gateway timeout, a connection cut after the session was created): the
+// request takes effect, its answer is thrown away, and the client gets the
+// failure. A create or a send that fails this way with a 5xx is what a
+// client's ErrOutcomeUnknown reconciliation is for. It is meant for
+// requests that answer at once, not for streams.
+func FailAfterApplying() FailOption {
+	return func(ft *fault) { ft.afterApply = true }
+}
+
+// discardResponse is the ResponseWriter of a request served under
+// FailAfterApplying: the answer goes nowhere.
+type discardResponse struct{ header http.Header }
+
+func (d *discardResponse) Header() http.Header         { return d.header }
+func (d *discardResponse) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardResponse) WriteHeader(int)             {}
+
 // FailNext makes the next n requests (or, with [FailOnly], the next n
 // matching ones) fail with status and the API's error envelope, before
-// authentication or any other processing. The request still counts in
+// authentication or any other processing (after it, with
+// [FailAfterApplying]). The request still counts in
 // [Fake.Requests] and [Fake.Count].
 //
 // error.type follows the status as the API documents it: 400
@@ -102,7 +123,7 @@ func FailWithBody(contentType string, body []byte) FailOption {
 //
 // No failure carries a retry hint unless [FailWithRetryAfter] (or
 // [FailWithHeader]) adds one, so that a client retries after its own
-// backoff: with the short waits of [Server.Client], a test can inject
+// backoff: with the short waits of [Server.NewClient], a test can inject
 // hundreds of failures and still run in well under a second.
 //
 // Injections queue up: each request uses the first pending injection that
@@ -192,7 +213,7 @@ type RecordedRequest struct {
 	Body []byte
 }
 
-// record appends r to the request log.
+// record adds r to the request log.
 func (f *Fake) record(r *http.Request, body []byte, reqID string) {
 	h := r.Header.Clone()
 	if h == nil {
@@ -214,7 +235,7 @@ func (f *Fake) record(r *http.Request, body []byte, reqID string) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.requests = append(f.requests, rec)
+	f.requests.add(rec)
 }
 
 func redact(v string) string {
@@ -224,18 +245,19 @@ func redact(v string) string {
 	return "REDACTED"
 }
 
-// Requests returns every request received so far, in arrival order,
-// including those that failed.
+// Requests returns the requests received so far, in arrival order,
+// including those that failed: all of them, or the most recent ones when
+// more arrived than the request log keeps (see [WithRequestLog]).
 func (f *Fake) Requests() []RecordedRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make([]RecordedRequest, len(f.requests))
-	for i, r := range f.requests {
+	out := make([]RecordedRequest, 0, len(f.requests.items))
+	f.requests.all(func(r RecordedRequest) {
 		r.Query = cloneValues(r.Query)
 		r.Header = r.Header.Clone()
 		r.Body = slices.Clone(r.Body)
-		out[i] = r
-	}
+		out = append(out, r)
+	})
 	return out
 }
 
@@ -249,15 +271,16 @@ func cloneValues(v url.Values) url.Values {
 
 // Count returns how many requests with this method and exact path (without
 // query) were received, including those that failed — for example to check
-// that a create was not sent twice.
+// that a create was not sent twice. It counts within the request log (see
+// [WithRequestLog]).
 func (f *Fake) Count(method, path string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := 0
-	for _, r := range f.requests {
+	f.requests.all(func(r RecordedRequest) {
 		if r.Method == method && r.Path == path {
 			n++
 		}
-	}
+	})
 	return n
 }

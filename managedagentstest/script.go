@@ -62,8 +62,9 @@ func WithScript(s Script) Option {
 }
 
 // WithStepDelay makes scripts wait d before each event they emit (default
-// 0). Processing is asynchronous either way: a send returns its echoes
-// before the agent emits anything.
+// 0); the session goes running when the turn starts, before the first wait.
+// Processing is asynchronous either way: a send returns its echoes before
+// the agent emits anything.
 func WithStepDelay(d time.Duration) Option {
 	return func(c *config) { c.stepDelay = max(d, 0) }
 }
@@ -227,10 +228,20 @@ func (t *Turn) pause(ctx context.Context) error {
 
 // emit is Emit with members in the given order.
 func (t *Turn) emit(typ string, members []field) (string, error) {
+	f, s := t.f, t.s
+	if _, isStatus := statusOfEvent[typ]; !t.started && !t.manual && !isStatus && f.cfg.stepDelay > 0 {
+		// The session goes running as soon as the turn starts, as the API's
+		// does, not one step delay later: a slow fake agent still shows
+		// that it is at work.
+		f.mu.Lock()
+		if t.err() == nil && s.status == statusIdle {
+			f.setStatus(s, statusRunning, f.now())
+		}
+		f.mu.Unlock()
+	}
 	if err := t.pause(t.ctx); err != nil {
 		return "", err
 	}
-	f, s := t.f, t.s
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := t.err(); err != nil {

@@ -34,6 +34,8 @@ type config struct {
 	stepDelay time.Duration
 	// stream holds the SSE stream options (see stream.go).
 	stream streamConfig
+	// requestLog is how many requests to keep (see request_log.go).
+	requestLog int
 	// webhook holds the webhook delivery options (see webhooks.go).
 	webhook webhookConfig
 }
@@ -97,7 +99,7 @@ type Fake struct {
 	memStores map[string]memoryStore
 	sessions  map[string]*session
 	faults    []*fault
-	requests  []RecordedRequest
+	requests  requestLog
 	latency   time.Duration
 	proc      processor      // the scripted agent's workers (see worker.go)
 	streams   streamState    // stream counters and injected stream faults (see stream_faults.go)
@@ -114,7 +116,8 @@ type Server struct {
 // New builds a fake without a listener; serve it with [Fake.Handler]. The fake
 // starts with the default agent and environment seeded.
 func New(opts ...Option) *Fake {
-	cfg := config{clock: time.Now, idSeed: 1, pageSize: 20, maxBody: maxBodyBytes, webhook: defaultWebhookConfig}
+	cfg := config{clock: time.Now, idSeed: 1, pageSize: 20, maxBody: maxBodyBytes, requestLog: DefaultRequestLogSize,
+		webhook: defaultWebhookConfig}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -128,6 +131,7 @@ func New(opts ...Option) *Fake {
 		vaults:    map[string]bool{},
 		memStores: map[string]memoryStore{},
 		sessions:  map[string]*session{},
+		requests:  requestLog{size: cfg.requestLog},
 		webhooks:  newWebhookSender(cfg.webhook, cfg.idSeed),
 	}
 	f.mux = http.NewServeMux()
@@ -232,7 +236,8 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if ft := f.takeFault(r); ft != nil {
+	ft := f.takeFault(r)
+	if ft != nil && !ft.afterApply {
 		ft.write(w, reqID)
 		return
 	}
@@ -252,6 +257,11 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, reqID))
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	if ft != nil {
+		f.mux.ServeHTTP(&discardResponse{header: http.Header{}}, r)
+		ft.write(w, reqID)
+		return
+	}
 	f.mux.ServeHTTP(w, r)
 }
 

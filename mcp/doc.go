@@ -24,14 +24,27 @@
 //	anthropic-add-session-resource        mount an uploaded file              (not idempotent)
 //	anthropic-remove-session-resource     unmount a resource                  (destructive, idempotent)
 //
-// Inputs are typed Go structs, so the JSON Schema the SDK infers lists the
-// real fields with their descriptions. Every result carries structured
-// content — sessions, threads and events exactly as the API sent them
-// (RawJSON), unknown event types included; resources as the library decodes
-// them, unknown resource types unchanged — and a short text for people. API failures
-// are tool results with isError set and a structured
-// {"error": {type, message, error_code, request_id, status}}, never protocol
-// errors. ReadOnly, NoDestructive and ToolPrefix select and rename the tools:
+// Inputs and outputs are typed Go structs, so the SDK advertises an input
+// and an output schema for every tool and checks arguments and results
+// against them. Arguments are flat (no body wrapper), with one vocabulary:
+// session_id, events, statuses, limit, page and order mean the same in
+// every tool. The input schemas have no nullable types (leaving a field out
+// serves) and carry enums for the closed sets, bounds and date-time formats.
+// Results carry the API's objects unchanged — sessions, threads and events
+// exactly as the API sent them (RawJSON), unknown event types included;
+// resources as the library decodes them, unknown resource types unchanged —
+// as structured content, and a short summary and the exact JSON as text.
+// Failures are tool results with isError set, a one-line text that ends in
+// how to fix the call, and {"error": {type, message, fix, error_code,
+// request_id, status, outcome_unknown}} as a second text (not as structured
+// content, which clients check against the output schema); never protocol
+// errors. WithDefaultAgent and WithDefaultEnvironment fill in
+// create-session, and its description says so. One wait lasts at most
+// MaxWaitTimeout (WithWaitLimits), under the 60 s request timeout of common
+// clients; a turn that outlasts it returns outcome "running" and a cursor
+// to go on with, which carries all the next call needs, so that stateless
+// replicas (HTTPStateless) can serve the calls in turn. ReadOnly,
+// NoDestructive and ToolPrefix select and rename the tools:
 // ReadOnly keeps the list, get and history tools (and a wait that only
 // follows), so adding and removing resources are left out; NoDestructive
 // leaves out update, archive, delete and remove-resource.
@@ -41,5 +54,6 @@
 // constant time, Host and Origin allow-lists against DNS rebinding and
 // browser requests, and a request body limit. The command
 // cmd/managedagents-mcp uses them; over stdio, run the server with the SDK's
-// StdioTransport.
+// StdioTransport, or with NewStdioTransport, which answers a malformed
+// input line with a JSON-RPC error and goes on.
 package mcp

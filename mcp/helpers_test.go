@@ -117,29 +117,39 @@ func (e *env) callOK(t *testing.T, name string, args any, out any) *sdk.CallTool
 	return res
 }
 
-// structuredJSON returns a result's structured content as JSON. A
-// successful result carries it exactly as the server encoded it in its
-// second text content; the SDK client decodes StructuredContent into Go
-// values, which rounds integers beyond 2^53, so that copy is preferred when
-// it matches.
+// structuredJSON returns a result's JSON. Every result carries it exactly
+// as the server encoded it in its second text content; a successful result
+// also as structured content (checked against the output schema), which
+// must hold the same JSON. The SDK client decodes StructuredContent into Go
+// values, which rounds integers beyond 2^53, so the text is returned. A
+// failed result has no structured content: clients would check it against
+// the output schema, which describes success.
 func structuredJSON(t *testing.T, res *sdk.CallToolResult) []byte {
 	t.Helper()
+	if len(res.Content) != 2 {
+		t.Fatalf("result has %d contents, want a summary and the JSON", len(res.Content))
+	}
+	tc, ok := res.Content[1].(*sdk.TextContent)
+	if !ok || !json.Valid([]byte(tc.Text)) {
+		t.Fatalf("the second content is not JSON text: %v", res.Content[1])
+	}
+	if res.IsError {
+		if res.StructuredContent != nil {
+			t.Fatalf("a failed result carries structured content %v", res.StructuredContent)
+		}
+		return []byte(tc.Text)
+	}
 	raw, err := json.Marshal(res.StructuredContent)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Content) == 2 {
-		if tc, ok := res.Content[1].(*sdk.TextContent); ok && json.Valid([]byte(tc.Text)) {
-			var a, b any
-			json.Unmarshal(raw, &a)
-			json.Unmarshal([]byte(tc.Text), &b)
-			if !cmp.Equal(a, b) {
-				t.Fatalf("the JSON text content differs from the structured content:\n%s\n%s", tc.Text, raw)
-			}
-			return []byte(tc.Text)
-		}
+	var a, b any
+	json.Unmarshal(raw, &a)
+	json.Unmarshal([]byte(tc.Text), &b)
+	if !cmp.Equal(a, b) {
+		t.Fatalf("the JSON text content differs from the structured content:\n%s\n%s", tc.Text, raw)
 	}
-	return raw
+	return []byte(tc.Text)
 }
 
 func decodeStructured(t *testing.T, res *sdk.CallToolResult, out any) {
@@ -191,6 +201,7 @@ type errorOut struct {
 	Error struct {
 		Type           string `json:"type"`
 		Message        string `json:"message"`
+		Fix            string `json:"fix"`
 		ErrorCode      string `json:"error_code"`
 		RequestID      string `json:"request_id"`
 		Status         int    `json:"status"`
@@ -223,36 +234,50 @@ type waitOut struct {
 		Type     string   `json:"type"`
 		EventIDs []string `json:"event_ids"`
 	} `json:"stop_reason"`
-	Text     string            `json:"text"`
-	Events   []json.RawMessage `json:"events"`
-	TimedOut bool              `json:"timed_out"`
+	Text   string            `json:"text"`
+	Events []json.RawMessage `json:"events"`
+	Cursor string            `json:"cursor"`
 }
 
-// createArgs is a create-session body for the fake's default agent.
+// createArgs are create-session arguments for the fake's default agent.
 func createArgs(extra map[string]any) map[string]any {
-	body := map[string]any{
-		"agent":          managedagentstest.DefaultAgentID,
+	args := map[string]any{
+		"agent_id":       managedagentstest.DefaultAgentID,
 		"environment_id": managedagentstest.DefaultEnvironmentID,
 	}
 	for k, v := range extra {
-		body[k] = v
+		args[k] = v
 	}
-	return map[string]any{"body": body}
+	return args
 }
 
 func userMessage(text string) map[string]any {
 	return map[string]any{"type": "user.message", "content": []any{map[string]any{"type": "text", "text": text}}}
 }
 
+// eventTypes returns the type of each event.
 func eventTypes(t *testing.T, raws []json.RawMessage) []string {
 	t.Helper()
-	var out []string
+	types, _ := eventHeads(t, raws)
+	return types
+}
+
+// eventIDs returns the id of each event.
+func eventIDs(t *testing.T, raws []json.RawMessage) []string {
+	t.Helper()
+	_, ids := eventHeads(t, raws)
+	return ids
+}
+
+// eventHeads returns the type and the id of each event.
+func eventHeads(t *testing.T, raws []json.RawMessage) (types, ids []string) {
+	t.Helper()
 	for _, r := range raws {
-		var head struct{ Type string }
+		var head struct{ Type, ID string }
 		if err := json.Unmarshal(r, &head); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, head.Type)
+		types, ids = append(types, head.Type), append(ids, head.ID)
 	}
-	return out
+	return types, ids
 }

@@ -34,6 +34,7 @@ type httpConfig struct {
 	loopbackOrigins bool
 	maxBytes        int64
 	sessionTimeout  time.Duration
+	stateless       bool
 	logger          *slog.Logger
 }
 
@@ -143,6 +144,18 @@ func HTTPSessionTimeout(d time.Duration) HTTPOption {
 	}
 }
 
+// HTTPStateless serves every request on its own, with no MCP session kept
+// between requests (no Mcp-Session-Id), so that several replicas behind one
+// load balancer can serve the same client, each request reaching any of
+// them. The tools keep no state of their own either: a wait that outlasts
+// one call returns a cursor that carries where the next call goes on.
+// Progress notifications still reach the client, on the response of the
+// request they belong to; requests from the server to the client (none of
+// the tools make any) are not possible.
+func HTTPStateless() HTTPOption {
+	return func(c *httpConfig) error { c.stateless = true; return nil }
+}
+
 // HTTPLogger logs refused requests (reason, method, path, remote address;
 // never a header value) at warn level.
 func HTTPLogger(l *slog.Logger) HTTPOption {
@@ -155,8 +168,8 @@ func HTTPLogger(l *slog.Logger) HTTPOption {
 	}
 }
 
-// NewHTTPHandler serves server over Streamable HTTP (stateful sessions)
-// behind the checks the options configure, in this order: Host (403),
+// NewHTTPHandler serves server over Streamable HTTP (stateful sessions,
+// unless HTTPStateless) behind the checks the options configure, in this order: Host (403),
 // Origin (403), bearer token (401), body size (413). Mount it at the MCP
 // endpoint's path, such as /mcp.
 func NewHTTPHandler(server *sdk.Server, opts ...HTTPOption) (http.Handler, error) {
@@ -178,6 +191,7 @@ func NewHTTPHandler(server *sdk.Server, opts ...HTTPOption) (http.Handler, error
 	inner := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return server }, &sdk.StreamableHTTPOptions{
 		MaxRequestBodyBytes: cfg.maxBytes,
 		SessionTimeout:      cfg.sessionTimeout,
+		Stateless:           cfg.stateless,
 		// The SDK refuses a non-loopback Host on a loopback connection.
 		// With an explicit allow-list (a local reverse proxy forwarding
 		// mcp.example.com, say) the guard's check decides instead.

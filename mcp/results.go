@@ -12,42 +12,55 @@ import (
 	"github.com/managedagents/managedagents-go"
 )
 
-// okResult is a successful result: a short text for people, and the
-// structured content with its JSON text after it, for clients that read
-// only text content (as the MCP specification recommends).
-func okResult(summary string, structured any) *sdk.CallToolResult {
+// okResult is a successful result's unstructured content: a short text for
+// people, and the structured content's JSON after it, exact, for clients
+// that read only text content (as the MCP specification recommends). The
+// SDK sets the structured content itself from the tool's typed output,
+// after checking it against the output schema.
+func okResult(summary string, structured any) (*sdk.CallToolResult, error) {
 	raw, err := json.Marshal(structured)
 	if err != nil {
-		return errorResult(errorInfo{Type: "internal_error", Message: "encoding the result: " + err.Error()})
+		return nil, &toolError{errorInfo{Type: errInternal, Message: "encoding the result: " + err.Error()}}
 	}
-	return &sdk.CallToolResult{
-		Content: []sdk.Content{
-			&sdk.TextContent{Text: summary},
-			&sdk.TextContent{Text: string(raw)},
-		},
-		StructuredContent: json.RawMessage(raw),
-	}
+	return &sdk.CallToolResult{Content: []sdk.Content{
+		&sdk.TextContent{Text: summary},
+		&sdk.TextContent{Text: string(raw)},
+	}}, nil
 }
+
+// Error types of this server, in errorInfo.Type. API errors keep the API's
+// error.type (invalid_request_error, not_found_error, …).
+const (
+	errInvalidInput   = "invalid_input"    // arguments the tool cannot use; Fix says what to change
+	errOutcomeUnknown = "outcome_unknown"  // a create, send or add that may have been applied
+	errTimeout        = "timeout"          // the call's own deadline passed
+	errCancelled      = "cancelled"        // the client or the server ended the call
+	errDecode         = "decode_error"     // the API sent JSON the library could not read
+	errConnection     = "connection_error" // the API could not be reached
+	errInternal       = "internal_error"   // a bug in this server
+)
 
 // errorInfo is the structured form of a failure, under "error".
 type errorInfo struct {
 	// Type is error.type of an API error ("not_found_error", …), or one of
-	// invalid_input, invalid_params, outcome_unknown, timeout, cancelled,
-	// stream_error, decode_error, connection_error, internal_error.
+	// invalid_input, outcome_unknown, timeout, cancelled, decode_error,
+	// connection_error, internal_error.
 	Type    string `json:"type"`
 	Message string `json:"message"`
+	// Fix says how to change or repeat the call.
+	Fix string `json:"fix,omitempty"`
 	// ErrorCode is error.details.error_code, when the API sent one.
-	ErrorCode string `json:"error_code"`
+	ErrorCode string `json:"error_code,omitempty"`
 	// RequestID is the API's request-id, for support.
-	RequestID string `json:"request_id"`
-	// Status is the HTTP status of an API error, 0 otherwise.
-	Status int `json:"status"`
+	RequestID string `json:"request_id,omitempty"`
+	// Status is the HTTP status of an API error.
+	Status int `json:"status,omitempty"`
 	// OutcomeUnknown marks a create or send that may have been applied.
-	OutcomeUnknown bool `json:"outcome_unknown"`
+	OutcomeUnknown bool `json:"outcome_unknown,omitempty"`
 }
 
 // text renders the error on one line, like
-// "not_found_error: Session sesn_x not found. (request-id req_1)".
+// "not_found_error: Session sesn_x not found. (request-id req_1) Fix: …".
 func (e errorInfo) text() string {
 	var b strings.Builder
 	if e.OutcomeUnknown {
@@ -65,30 +78,41 @@ func (e errorInfo) text() string {
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (request-id %s)", e.RequestID)
 	}
+	if e.Fix != "" {
+		b.WriteString(" Fix: ")
+		b.WriteString(e.Fix)
+	}
 	return b.String()
 }
 
-// errorResult is a failed tool result: isError, the error as text and as
-// structured content.
+// toolError carries a failure out of a tool handler to errorResult.
+type toolError struct{ info errorInfo }
+
+func (e *toolError) Error() string { return e.info.text() }
+
+// errorResult is a failed tool result: isError, the error as text and its
+// JSON ({"error": {…}}) as a second text. It has no structured content:
+// clients check structured content against the tool's output schema even
+// on errors, and the output schema describes the successful result.
 func errorResult(e errorInfo) *sdk.CallToolResult {
 	raw, _ := json.Marshal(struct {
 		Error errorInfo `json:"error"`
 	}{e})
 	return &sdk.CallToolResult{
-		IsError:           true,
-		Content:           []sdk.Content{&sdk.TextContent{Text: e.text()}},
-		StructuredContent: json.RawMessage(raw),
+		IsError: true,
+		Content: []sdk.Content{&sdk.TextContent{Text: e.text()}, &sdk.TextContent{Text: string(raw)}},
 	}
 }
 
-// inputError is a failed result for arguments the tool cannot use.
-func inputError(format string, args ...any) *sdk.CallToolResult {
-	return errorResult(errorInfo{Type: "invalid_input", Message: fmt.Sprintf(format, args...)})
+// inputError is the error for arguments the tool cannot use; fix says how
+// to change them.
+func inputError(fix, format string, args ...any) error {
+	return &toolError{errorInfo{Type: errInvalidInput, Message: fmt.Sprintf(format, args...), Fix: fix}}
 }
 
-// failure converts an error of the client library into a failed result.
-func failure(err error) *sdk.CallToolResult {
-	return errorResult(describeError(err))
+// failure converts an error of the client library into a tool error.
+func failure(err error) error {
+	return &toolError{describeError(err)}
 }
 
 // describeError classifies err. It never includes credentials: the
@@ -103,29 +127,53 @@ func describeError(err error) errorInfo {
 	switch {
 	case errors.As(err, &apiErr):
 		info = errorInfo{Type: apiErr.Type, Message: apiErr.Message, ErrorCode: apiErr.ErrorCode,
-			RequestID: apiErr.RequestID, Status: apiErr.StatusCode}
+			RequestID: apiErr.RequestID, Status: apiErr.StatusCode, Fix: apiFix(apiErr.Type, apiErr.StatusCode)}
 	case errors.As(err, &streamErr):
 		info = errorInfo{Type: streamErr.Type, Message: streamErr.Message, ErrorCode: streamErr.ErrorCode,
-			RequestID: streamErr.RequestID}
+			RequestID: streamErr.RequestID, Fix: apiFix(streamErr.Type, 0)}
 	case errors.Is(err, managedagents.ErrInvalidParams):
-		info = errorInfo{Type: "invalid_params", Message: trimLibraryPrefix(err.Error(), managedagents.ErrInvalidParams)}
+		info = errorInfo{Type: errInvalidInput, Message: trimLibraryPrefix(err.Error(), managedagents.ErrInvalidParams),
+			Fix: "change the argument the message names; the tool's input schema lists the allowed values"}
 	case errors.As(err, &decodeErr):
-		info = errorInfo{Type: "decode_error", Message: trimLibraryPrefix(err.Error(), nil)}
+		info = errorInfo{Type: errDecode, Message: trimLibraryPrefix(err.Error(), nil),
+			Fix: "the API's answer could not be read; read the object again with the get or list tool"}
 	case errors.Is(err, context.DeadlineExceeded):
-		info = errorInfo{Type: "timeout", Message: "the call timed out"}
+		info = errorInfo{Type: errTimeout, Message: "the call timed out", Fix: "repeat the call"}
 	case errors.Is(err, context.Canceled):
-		info = errorInfo{Type: "cancelled", Message: "the call was cancelled"}
+		info = errorInfo{Type: errCancelled, Message: "the call was cancelled", Fix: "repeat the call if it is still wanted"}
 	default:
-		info = errorInfo{Type: "connection_error", Message: trimLibraryPrefix(err.Error(), nil)}
+		info = errorInfo{Type: errConnection, Message: trimLibraryPrefix(err.Error(), nil),
+			Fix: "the API could not be reached; repeat the call in a moment"}
 	}
 	if errors.Is(err, managedagents.ErrOutcomeUnknown) {
 		info.OutcomeUnknown = true
+		info.Fix = "before repeating the call, check whether it took effect: list the sessions (newest first), " +
+			"the session's events or its resources"
 		if apiErr == nil {
-			info.Type = "outcome_unknown"
+			info.Type = errOutcomeUnknown
 			info.Message = trimLibraryPrefix(err.Error(), managedagents.ErrOutcomeUnknown)
 		}
 	}
 	return info
+}
+
+// apiFix says what to do about an API error of this type.
+func apiFix(typ string, status int) string {
+	switch {
+	case typ == "not_found_error" || status == 404:
+		return "check the ID: list the sessions (or the session's threads or resources) to find the right one"
+	case typ == "invalid_request_error" || status == 400 || status == 422:
+		return "the API refused the arguments: change what the message names and call again"
+	case typ == "authentication_error" || typ == "permission_error" || status == 401 || status == 403:
+		return "the server's API key is missing, wrong or lacks access: the server's operator must fix it"
+	case typ == "rate_limit_error" || status == 429:
+		return "wait a little, then repeat the call"
+	case typ == "conflict_error" || status == 409:
+		return "the session is busy (running, or archived): wait for its turn to end, or interrupt it, then call again"
+	case typ == "overloaded_error" || typ == "api_error" || status >= 500:
+		return "a temporary failure of the API: repeat the call in a moment"
+	}
+	return ""
 }
 
 // trimLibraryPrefix drops the "managedagents: " prefix and the text of a
@@ -239,8 +287,8 @@ func plural(n int, word string) string {
 // page of a list: the items as the API sent them, and the cursor of the
 // next page, if any.
 type pageOutput struct {
-	Data     []json.RawMessage `json:"data"`
-	NextPage string            `json:"next_page,omitempty"`
+	Data     []apiObject `json:"data" jsonschema:"The items, exactly as the API sent them."`
+	NextPage string      `json:"next_page" jsonschema:"The cursor of the next page (pass it as page), empty on the last page."`
 }
 
 // listed renders the items of a list page: each one's JSON for the

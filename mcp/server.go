@@ -10,6 +10,8 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/google/jsonschema-go/jsonschema"
+
 	"github.com/managedagents/managedagents-go"
 )
 
@@ -50,6 +52,10 @@ type config struct {
 	name, version string
 	base          context.Context
 	logger        *slog.Logger
+	// defaultAgent and defaultEnvironment fill in create-session.
+	defaultAgent, defaultEnvironment string
+	// waitDefault and waitMax bound anthropic-wait-for-session.
+	waitDefault, waitMax time.Duration
 }
 
 // ReadOnly registers only the tools that change nothing: list and get
@@ -140,12 +146,61 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
+// WithDefaultAgent makes anthropic-create-session run agent id (agent_…)
+// when its arguments name no agent_id. The tool description and the server
+// instructions say so, so a model need not ask for it.
+func WithDefaultAgent(id string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(id) == "" {
+			return errors.New("WithDefaultAgent: the agent ID is empty")
+		}
+		c.defaultAgent = strings.TrimSpace(id)
+		return nil
+	}
+}
+
+// WithDefaultEnvironment makes anthropic-create-session use environment id
+// (env_…) when its arguments name no environment_id.
+func WithDefaultEnvironment(id string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(id) == "" {
+			return errors.New("WithDefaultEnvironment: the environment ID is empty")
+		}
+		c.defaultEnvironment = strings.TrimSpace(id)
+		return nil
+	}
+}
+
+// WithWaitLimits sets how long one anthropic-wait-for-session call waits
+// when timeout_seconds is left out (default DefaultWaitTimeout) and at most
+// (default MaxWaitTimeout). Both are whole seconds, at least 1 s, and
+// def <= max. Keep max under the request timeout of the clients served:
+// a turn that outlasts a wait is followed by the next call with the
+// returned cursor.
+func WithWaitLimits(def, max time.Duration) Option {
+	return func(c *config) error {
+		switch {
+		case def < time.Second || max < time.Second:
+			return fmt.Errorf("WithWaitLimits: %v and %v must be at least 1s", def, max)
+		case def%time.Second != 0 || max%time.Second != 0:
+			return fmt.Errorf("WithWaitLimits: %v and %v must be whole seconds", def, max)
+		case def > max:
+			return fmt.Errorf("WithWaitLimits: the default %v is above the maximum %v", def, max)
+		}
+		c.waitDefault, c.waitMax = def, max
+		return nil
+	}
+}
+
 // adapter holds what the tool handlers share.
 type adapter struct {
 	client *managedagents.Client
 	cfg    config
 	server *sdk.Server
 	logger *slog.Logger
+	// inputs holds each registered tool's input schema, for the Fix of
+	// refused arguments.
+	inputs map[string]*jsonschema.Schema
 }
 
 // name returns the registered name of a tool.
@@ -157,7 +212,7 @@ func NewServer(client *managedagents.Client, opts ...Option) (srv *sdk.Server, e
 	if client == nil {
 		return nil, errors.New("mcp: NewServer: the client is nil")
 	}
-	cfg := config{name: DefaultServerName, version: managedagents.Version}
+	cfg := config{name: DefaultServerName, version: managedagents.Version, waitDefault: DefaultWaitTimeout, waitMax: MaxWaitTimeout}
 	for i, opt := range opts {
 		if opt == nil {
 			return nil, fmt.Errorf("mcp: option %d is nil", i)
@@ -166,7 +221,7 @@ func NewServer(client *managedagents.Client, opts ...Option) (srv *sdk.Server, e
 			return nil, fmt.Errorf("mcp: %w", err)
 		}
 	}
-	a := &adapter{client: client, cfg: cfg, logger: cfg.logger}
+	a := &adapter{client: client, cfg: cfg, logger: cfg.logger, inputs: map[string]*jsonschema.Schema{}}
 	if a.logger == nil {
 		a.logger = slog.New(slog.DiscardHandler)
 	}
@@ -185,6 +240,7 @@ func NewServer(client *managedagents.Client, opts ...Option) (srv *sdk.Server, e
 	for _, t := range a.tools() {
 		t.add(a, t.tool(a))
 	}
+	a.server.AddReceivingMiddleware(a.results)
 	return a.server, nil
 }
 
@@ -260,10 +316,10 @@ func (a *adapter) instructions() string {
 			"and %s reads a thread's own history; %s lists what is mounted into the sandbox.\n\n",
 			a.name(ToolListSessionThreads), a.name(ToolGetSessionThread), a.name(ToolListSessionThreadEvents), a.name(ToolListSessionResources))
 	} else {
-		fmt.Fprintf(&b, "Typical flow: %s (agent ID and environment ID), then %s with a user.message "+
-			"and wait for the reply, or %s then %s with the echoed event IDs. Read state with %s, %s and %s.",
+		fmt.Fprintf(&b, "Typical flow: %s (agent_id and environment_id), then %s with a user.message in events "+
+			"and wait for the reply, or %s then %s with the echoed event IDs. Read state with %s, %s and %s. %s",
 			a.name(ToolCreateSession), a.name(ToolWaitForSession), a.name(ToolSendSessionEvents), a.name(ToolWaitForSession),
-			a.name(ToolGetSession), a.name(ToolListSessions), a.name(ToolListSessionEvents))
+			a.name(ToolGetSession), a.name(ToolListSessions), a.name(ToolListSessionEvents), a.defaultsSentence())
 		if !a.cfg.noDestructive {
 			fmt.Fprintf(&b, " %s changes the title, metadata, budget or tools. %s (read-only for good) and "+
 				"%s (removes the session with its history) cannot be undone: confirm with the user first.",
@@ -285,27 +341,95 @@ func (a *adapter) instructions() string {
 			a.name(ToolCreateSession), a.name(ToolSendSessionEvents), a.name(ToolAddSessionResource),
 			a.name(ToolListSessions), a.name(ToolListSessionEvents), a.name(ToolListSessionResources))
 	}
-	b.WriteString("Results hold the API's JSON unchanged as structured content, and a short summary as text. " +
-		"API errors come back as tool results with isError set, naming the error type, message and request ID.")
+	fmt.Fprintf(&b, "One call of %s waits at most %s (default %s), below the 60 s request timeout of common clients; "+
+		"when the turn is still running it returns outcome \"running\" with a cursor: call it again with that cursor to go on, "+
+		"with no event lost or repeated.\n\n", a.name(ToolWaitForSession), a.cfg.waitMax, a.cfg.waitDefault)
+	b.WriteString("Arguments are flat JSON objects (no body wrapper); the same thing has the same name in every tool " +
+		"(session_id, events, statuses, limit, page, order). Results hold the API's JSON unchanged as structured content, " +
+		"and a short summary as text. Errors come back as tool results with isError set, naming the error type, " +
+		"the message, how to fix the call and the API's request ID.")
 	return b.String()
 }
 
-// addTool registers a typed handler that always returns a result: it is
-// tied to the base context, recovers from panics and logs the call.
-func addTool[In any](a *adapter, t *sdk.Tool, h func(ctx context.Context, req *sdk.CallToolRequest, in In) *sdk.CallToolResult) {
-	sdk.AddTool(a.server, t, func(ctx context.Context, req *sdk.CallToolRequest, in In) (res *sdk.CallToolResult, _ any, _ error) {
+// addTool registers a typed handler. The input and output schemas are
+// inferred from In and Out (tightenIn adds the input's constraints,
+// tightenOut the output's), so the SDK advertises both, checks the
+// arguments and checks every successful result against the output schema.
+// The handler returns a summary for people and the output; an error becomes
+// a failed result (see errorResult). Calls are tied to the base context,
+// recover from panics and are logged.
+func addTool[In, Out any](a *adapter, t *sdk.Tool, tightenIn, tightenOut func(*jsonschema.Schema),
+	h func(ctx context.Context, req *sdk.CallToolRequest, in In) (string, Out, error)) {
+	t.InputSchema = schemaFor[In](tightenIn)
+	t.OutputSchema = schemaFor[Out](tightenOut)
+	a.inputs[t.Name] = t.InputSchema.(*jsonschema.Schema)
+	sdk.AddTool(a.server, t, func(ctx context.Context, req *sdk.CallToolRequest, in In) (res *sdk.CallToolResult, out Out, err error) {
 		ctx, cancel := a.callContext(ctx)
 		defer cancel()
 		start := time.Now()
 		defer func() {
 			if p := recover(); p != nil {
 				a.logger.Error("mcp: tool panicked", "tool", t.Name, "panic", fmt.Sprint(p))
-				res = errorResult(errorInfo{Type: "internal_error", Message: "the tool failed unexpectedly"})
+				res, err = nil, &toolError{errorInfo{Type: errInternal, Message: "the tool failed unexpectedly"}}
 			}
-			a.logger.Debug("mcp: tool call", "tool", t.Name, "duration", time.Since(start), "is_error", res != nil && res.IsError)
+			a.logger.Debug("mcp: tool call", "tool", t.Name, "duration", time.Since(start), "is_error", err != nil)
 		}()
-		return h(ctx, req, in), nil, nil
+		summary, out, err := h(ctx, req, in)
+		if err != nil {
+			var zero Out
+			if _, ok := err.(*toolError); !ok {
+				err = failure(err)
+			}
+			return nil, zero, err
+		}
+		res, err = okResult(summary, out)
+		return res, out, err
 	})
+}
+
+// results is the receiving middleware that gives every failed tools/call
+// result one form (errorResult): the tools' own errors, and the SDK's
+// refusals of arguments that do not fit the input schema, which get a Fix
+// naming the shape the tool takes.
+func (a *adapter) results(next sdk.MethodHandler) sdk.MethodHandler {
+	return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+		res, err := next(ctx, method, req)
+		ctr, ok := res.(*sdk.CallToolResult)
+		if err != nil || !ok || ctr == nil || !ctr.IsError {
+			return res, err
+		}
+		var te *toolError
+		if errors.As(ctr.GetError(), &te) {
+			return errorResult(te.info), nil
+		}
+		name := ""
+		if call, ok := req.(*sdk.CallToolRequest); ok && call.Params != nil {
+			name = call.Params.Name
+		}
+		if a.inputs[name] == nil {
+			return res, err // a tool the caller added to the server itself
+		}
+		msg := ""
+		if len(ctr.Content) > 0 {
+			if tc, ok := ctr.Content[0].(*sdk.TextContent); ok {
+				msg = tc.Text
+			}
+		}
+		return errorResult(a.argumentsError(name, msg)), nil
+	}
+}
+
+// argumentsError describes arguments the SDK refused, with the shape the
+// tool takes.
+func (a *adapter) argumentsError(tool, msg string) errorInfo {
+	msg = strings.TrimPrefix(msg, `validating "arguments": `)
+	msg = strings.TrimPrefix(msg, "validating root: ")
+	info := errorInfo{Type: errInvalidInput, Message: msg,
+		Fix: "pass one flat JSON object of arguments: " + shapeOf(a.inputs[tool])}
+	if strings.Contains(msg, "additional properties") && strings.Contains(msg, `"body"`) {
+		info.Fix = "there is no body: put its fields at the top level. " + info.Fix
+	}
+	return info
 }
 
 // callContext returns ctx, also cancelled when the base context ends.

@@ -94,22 +94,22 @@ func TestToolsList(t *testing.T) {
 		body     []string
 		required []string
 	}{
-		{ToolCreateSession, hints{false, false, false, true}, []string{"body"},
-			[]string{"agent", "budget", "environment_id", "initial_events", "metadata", "resources", "title", "vault_ids"}, []string{"body"}},
+		{ToolCreateSession, hints{false, false, false, true},
+			[]string{"agent_id", "agent_overrides", "agent_version", "budget", "environment_id", "initial_events", "metadata", "resources", "title", "vault_ids"}, nil, nil},
 		{ToolListSessions, hints{true, false, true, true},
-			[]string{"agent_id", "agent_version", "created_after", "created_before", "include_archived", "limit", "order", "page", "status"}, nil, nil},
+			[]string{"agent_id", "agent_version", "created_after", "created_at_or_after", "created_at_or_before", "created_before", "include_archived", "limit", "order", "page", "statuses"}, nil, nil},
 		{ToolGetSession, hints{true, false, true, true}, []string{"session_id"}, nil, []string{"session_id"}},
-		{ToolSendSessionEvents, hints{false, false, false, true}, []string{"body", "session_id"}, []string{"events"}, []string{"body", "session_id"}},
+		{ToolSendSessionEvents, hints{false, false, false, true}, []string{"events", "session_id"}, nil, []string{"events", "session_id"}},
 		{ToolDeleteSession, hints{false, true, true, true}, []string{"session_id"}, nil, []string{"session_id"}},
-		{ToolUpdateSession, hints{false, true, true, true}, []string{"body", "session_id"}, []string{"agent", "budget", "metadata", "title"}, []string{"body", "session_id"}},
+		{ToolUpdateSession, hints{false, true, true, true}, []string{"budget", "clear_budget", "clear_title", "delete_metadata", "mcp_servers", "metadata", "session_id", "title", "tools"}, nil, []string{"session_id"}},
 		{ToolArchiveSession, hints{false, true, true, true}, []string{"session_id"}, nil, []string{"session_id"}},
 		{ToolListSessionEvents, hints{true, false, true, true}, []string{"limit", "order", "page", "session_id", "types"}, nil, []string{"session_id"}},
-		{ToolWaitForSession, hints{false, false, false, true}, []string{"after_event_ids", "events", "session_id", "timeout_seconds"}, nil, []string{"session_id"}},
+		{ToolWaitForSession, hints{false, false, false, true}, []string{"after_event_ids", "cursor", "events", "session_id", "timeout_seconds"}, nil, []string{"session_id"}},
 		{ToolListSessionThreads, hints{true, false, true, true}, []string{"limit", "page", "session_id", "statuses"}, nil, []string{"session_id"}},
 		{ToolGetSessionThread, hints{true, false, true, true}, []string{"session_id", "thread_id"}, nil, []string{"session_id", "thread_id"}},
 		{ToolListSessionThreadEvents, hints{true, false, true, true}, []string{"limit", "page", "session_id", "thread_id"}, nil, []string{"session_id", "thread_id"}},
 		{ToolListSessionResources, hints{true, false, true, true}, []string{"limit", "page", "session_id"}, nil, []string{"session_id"}},
-		{ToolAddSessionResource, hints{false, false, false, true}, []string{"body", "session_id"}, []string{"file_id", "mount_path"}, []string{"body", "session_id"}},
+		{ToolAddSessionResource, hints{false, false, false, true}, []string{"file_id", "mount_path", "session_id"}, nil, []string{"file_id", "session_id"}},
 		{ToolRemoveSessionResource, hints{false, true, true, true}, []string{"resource_id", "session_id"}, nil, []string{"resource_id", "session_id"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,7 +134,10 @@ func TestToolsList(t *testing.T) {
 	}
 	// The schema carries the descriptions.
 	raw, _ := json.Marshal(tools[ToolCreateSession].InputSchema)
-	for _, want := range []string{"agent_with_overrides", "The environment the agent runs in"} {
+	if d := tools[ToolCreateSession].Description; !strings.Contains(d, "No defaults are in force") {
+		t.Errorf("create description does not say which defaults are in force: %s", d)
+	}
+	for _, want := range []string{"agent_overrides", "The environment the agent runs in"} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("create schema lacks %q: %s", want, raw)
 		}
@@ -142,11 +145,11 @@ func TestToolsList(t *testing.T) {
 	// The thread and resource schemas describe their fields, and the add
 	// body requires a file ID.
 	for name, wants := range map[string][]string{
-		ToolListSessionThreads:      {"idle, running, rescheduling or terminated", "next_page"},
+		ToolListSessionThreads:      {`"enum":["idle","running","rescheduling","terminated"]`, "next_page"},
 		ToolGetSessionThread:        {"sthr_"},
 		ToolListSessionThreadEvents: {"sthr_", "next_page"},
 		ToolListSessionResources:    {"every resource comes in one page"},
-		ToolAddSessionResource:      {"Files API", "absolute path", `"required":["file_id"]`},
+		ToolAddSessionResource:      {"Files API", "absolute path", `"required":["session_id","file_id"]`},
 		ToolRemoveSessionResource:   {"sesrsc_"},
 	} {
 		raw, _ := json.Marshal(tools[name].InputSchema)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/managedagents/managedagents-go"
@@ -13,7 +14,7 @@ import (
 
 type listResourcesInput struct {
 	SessionID string `json:"session_id" jsonschema:"The session's ID (sesn_…)."`
-	Limit     int    `json:"limit,omitempty" jsonschema:"Page size (1 to 1000); when omitted every resource comes in one page."`
+	Limit     int    `json:"limit,omitempty" jsonschema:"Page size, 1 to 1000; when omitted every resource comes in one page."`
 	Page      string `json:"page,omitempty" jsonschema:"A page cursor from a previous result's next_page."`
 }
 
@@ -25,27 +26,27 @@ func (a *adapter) listResourcesTool() toolSpec {
 			"and mount paths. Memory stores have no ID and cannot be removed. Repository tokens are never returned. Returns {data, next_page}.",
 		readOnly:   true,
 		idempotent: true,
-		add:        func(a *adapter, t *sdk.Tool) { addTool(a, t, a.listResources) },
+		add: func(a *adapter, t *sdk.Tool) {
+			addTool(a, t, func(s *jsonschema.Schema) { setLimit(s.Properties["limit"]) }, nil, a.listResources)
+		},
 	}
 }
 
-func (a *adapter) listResources(ctx context.Context, _ *sdk.CallToolRequest, in listResourcesInput) *sdk.CallToolResult {
+func (a *adapter) listResources(ctx context.Context, _ *sdk.CallToolRequest, in listResourcesInput) (string, pageOutput, error) {
 	page, err := a.client.Resources.List(ctx, in.SessionID, managedagents.ResourceListParams{Limit: in.Limit, Page: in.Page})
 	if err != nil {
-		return failure(err)
+		return "", pageOutput{}, err
 	}
 	data, summary := listed(page.Data, "resource", "session "+in.SessionID, resourceJSON, resourceLine)
-	return okResult(withNextPage(summary, page.NextPage), pageOutput{Data: data, NextPage: page.NextPage})
+	return withNextPage(summary, page.NextPage), pageOutput{Data: data, NextPage: page.NextPage}, nil
 }
 
 // ---- anthropic-add-session-resource ----
 
+// addResourceInput is the file to mount: the body of POST
+// /v1/sessions/{session_id}/resources (type file), flat.
 type addResourceInput struct {
-	SessionID string          `json:"session_id" jsonschema:"The session's ID (sesn_…)."`
-	Body      addResourceBody `json:"body" jsonschema:"The file to mount: the body of POST /v1/sessions/{session_id}/resources (type file)."`
-}
-
-type addResourceBody struct {
+	SessionID string `json:"session_id" jsonschema:"The session's ID (sesn_…)."`
 	FileID    string `json:"file_id" jsonschema:"The file's ID from the Files API (file_…). The mounted resource gets a new, session-scoped file ID."`
 	MountPath string `json:"mount_path,omitempty" jsonschema:"An absolute path in the sandbox; /mnt/session/uploads/<file_id> when omitted."`
 }
@@ -57,16 +58,25 @@ func (a *adapter) addResourceTool() toolSpec {
 		description: "Mount a file, uploaded with the Files API, into a session's sandbox, and return the new resource with its ID (sesrsc_…). " +
 			"Only files can be added after creation; repositories and memory stores are given when the session is created. " +
 			"Not idempotent: a repeat mounts the file twice, so after an \"outcome unknown\" error, list the resources before adding again.",
-		add: func(a *adapter, t *sdk.Tool) { addTool(a, t, a.addResource) },
+		add: func(a *adapter, t *sdk.Tool) { addTool(a, t, nil, tightenResource, a.addResource) },
 	}
 }
 
-func (a *adapter) addResource(ctx context.Context, _ *sdk.CallToolRequest, in addResourceInput) *sdk.CallToolResult {
-	res, err := a.client.Resources.Add(ctx, in.SessionID, managedagents.AddFileResourceParams{FileID: in.Body.FileID, MountPath: in.Body.MountPath})
-	if err != nil {
-		return failure(err)
+// tightenResource describes a resource object: a type at least.
+func tightenResource(s *jsonschema.Schema) {
+	s.Required = []string{"type"}
+	s.Properties = map[string]*jsonschema.Schema{
+		"id":   {Type: "string", Description: "The resource's ID (sesrsc_…)."},
+		"type": {Type: "string", Description: "github_repository, file, memory_store, or a newer type."},
 	}
-	return okResult(fmt.Sprintf("Added resource %s to session %s", resourceLine(res), in.SessionID), resourceJSON(res))
+}
+
+func (a *adapter) addResource(ctx context.Context, _ *sdk.CallToolRequest, in addResourceInput) (string, apiObject, error) {
+	res, err := a.client.Resources.Add(ctx, in.SessionID, managedagents.AddFileResourceParams{FileID: in.FileID, MountPath: in.MountPath})
+	if err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf("Added resource %s to session %s", resourceLine(res), in.SessionID), resourceJSON(res), nil
 }
 
 // ---- anthropic-remove-session-resource ----
@@ -84,14 +94,14 @@ func (a *adapter) removeResourceTool() toolSpec {
 			"Cannot be undone (add a file again to mount it anew). Removing a resource that is already gone reports not_found_error.",
 		destructive: true,
 		idempotent:  true,
-		add:         func(a *adapter, t *sdk.Tool) { addTool(a, t, a.removeResource) },
+		add:         func(a *adapter, t *sdk.Tool) { addTool(a, t, nil, nil, a.removeResource) },
 	}
 }
 
-func (a *adapter) removeResource(ctx context.Context, _ *sdk.CallToolRequest, in resourceIDInput) *sdk.CallToolResult {
+func (a *adapter) removeResource(ctx context.Context, _ *sdk.CallToolRequest, in resourceIDInput) (string, deletedOutput, error) {
 	del, err := a.client.Resources.Delete(ctx, in.SessionID, in.ResourceID)
 	if err != nil {
-		return failure(err)
+		return "", deletedOutput{}, err
 	}
 	out := deletedOutput{ID: del.ID, Type: del.Type, Deleted: true}
 	if out.ID == "" {
@@ -100,5 +110,5 @@ func (a *adapter) removeResource(ctx context.Context, _ *sdk.CallToolRequest, in
 	if out.Type == "" {
 		out.Type = "session_resource_deleted"
 	}
-	return okResult(fmt.Sprintf("Removed resource %s from session %s", out.ID, in.SessionID), out)
+	return fmt.Sprintf("Removed resource %s from session %s", out.ID, in.SessionID), out, nil
 }

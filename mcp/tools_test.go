@@ -51,11 +51,9 @@ func TestSessionLifecycle(t *testing.T) {
 
 	// a second session of another status, to check the filters
 	var other sessionOut
-	e.callOK(t, ToolCreateSession, map[string]any{"body": map[string]any{
-		"agent":          map[string]any{"type": "agent", "id": managedagentstest.DefaultAgentID, "version": 1},
+	e.callOK(t, ToolCreateSession, map[string]any{"agent_id": managedagentstest.DefaultAgentID, "agent_version": 1,
 		"environment_id": managedagentstest.DefaultEnvironmentID,
-		"initial_events": []any{map[string]any{"type": "user.message", "content": "terminate: unknown_error"}},
-	}}, &other)
+		"initial_events": []any{map[string]any{"type": "user.message", "content": "terminate: unknown_error"}}}, &other)
 	if err := waitStatus(t, e, other.ID, "terminated"); err != nil {
 		t.Fatal(err)
 	}
@@ -72,9 +70,9 @@ func TestSessionLifecycle(t *testing.T) {
 		args map[string]any
 		want []string
 	}{
-		{map[string]any{"agent_id": managedagentstest.DefaultAgentID, "status": "idle"}, []string{id}},
-		{map[string]any{"status": "terminated"}, []string{other.ID}},
-		{map[string]any{"status": "idle, terminated", "order": "asc"}, []string{id, other.ID}},
+		{map[string]any{"agent_id": managedagentstest.DefaultAgentID, "statuses": []string{"idle"}}, []string{id}},
+		{map[string]any{"statuses": []string{"terminated"}}, []string{other.ID}},
+		{map[string]any{"statuses": []string{"idle", "terminated"}, "order": "asc"}, []string{id, other.ID}},
 		{map[string]any{"agent_id": "agent_nobody"}, nil},
 	} {
 		var page struct {
@@ -95,17 +93,17 @@ func TestSessionLifecycle(t *testing.T) {
 
 	// send a user.message, then wait for the turn it started
 	var sent struct {
-		Data []json.RawMessage `json:"data"`
+		Events []json.RawMessage `json:"events"`
 	}
 	res = e.callOK(t, ToolSendSessionEvents, map[string]any{
 		"session_id": id,
-		"body":       map[string]any{"events": []any{userMessage("Hello, agent")}},
+		"events":     []any{userMessage("Hello, agent")},
 	}, &sent)
-	if len(sent.Data) != 1 || !strings.HasPrefix(summary(res), "Sent 1 event to session "+id+": user.message sevt_") {
-		t.Fatalf("send: %s / %s", summary(res), sent.Data)
+	if len(sent.Events) != 1 || !strings.HasPrefix(summary(res), "Sent 1 event to session "+id+": user.message sevt_") {
+		t.Fatalf("send: %s / %s", summary(res), sent.Events)
 	}
 	var echo struct{ ID string }
-	json.Unmarshal(sent.Data[0], &echo)
+	json.Unmarshal(sent.Events[0], &echo)
 
 	var w waitOut
 	res = e.callOK(t, ToolWaitForSession, map[string]any{"session_id": id, "after_event_ids": []string{echo.ID}}, &w)
@@ -153,19 +151,17 @@ func TestSessionLifecycle(t *testing.T) {
 
 	// update: rename, set and delete metadata keys, raise the budget
 	var updated sessionOut
-	e.callOK(t, ToolUpdateSession, map[string]any{"session_id": id, "body": map[string]any{
-		"title":    "renamed",
-		"metadata": map[string]any{"ticket": nil, "step": "updated"},
-		"budget":   map[string]any{"type": "limit", "max_list_cost": map[string]any{"amount": "5000", "currency": "USD"}},
-	}}, &updated)
+	e.callOK(t, ToolUpdateSession, map[string]any{"session_id": id, "title": "renamed",
+		"metadata": map[string]any{"step": "updated"}, "delete_metadata": []string{"ticket"},
+		"budget": map[string]any{"type": "limit", "max_list_cost": map[string]any{"amount": "5000", "currency": "USD"}}}, &updated)
 	if diff := cmp.Diff(map[string]string{"team": "tools", "step": "updated"}, updated.Metadata); diff != "" {
 		t.Errorf("metadata (-want +got):\n%s", diff)
 	}
 	if *updated.Title != "renamed" || updated.Budget.MaxListCost.Amount != "5000" {
 		t.Errorf("updated = %+v", updated)
 	}
-	// clear the title and remove the budget with nulls
-	e.callOK(t, ToolUpdateSession, map[string]any{"session_id": id, "body": map[string]any{"title": nil, "budget": nil}}, &updated)
+	// clear the title and remove the budget
+	e.callOK(t, ToolUpdateSession, map[string]any{"session_id": id, "clear_title": true, "clear_budget": true}, &updated)
 	if updated.Title != nil || updated.Budget != nil {
 		t.Errorf("after clearing: title %v, budget %v", updated.Title, updated.Budget)
 	}
@@ -314,43 +310,53 @@ func TestErrorResults(t *testing.T) {
 		wantState int
 	}{
 		{"get unknown session", ToolGetSession, map[string]any{"session_id": "sesn_unknown"},
-			"not_found_error", `^not_found_error: .*sesn_unknown.* \(request-id req_\S+\)$`, true, 404},
+			"not_found_error", `^not_found_error: .*sesn_unknown.* \(request-id req_\S+\) Fix: check the ID`, true, 404},
 		{"delete unknown session", ToolDeleteSession, map[string]any{"session_id": "sesn_unknown"},
 			"not_found_error", `^not_found_error: `, true, 404},
-		{"create with an unknown environment", ToolCreateSession, map[string]any{"body": map[string]any{"agent": managedagentstest.DefaultAgentID, "environment_id": "env_nope"}},
+		{"create with an unknown environment", ToolCreateSession, map[string]any{"agent_id": managedagentstest.DefaultAgentID, "environment_id": "env_nope"},
 			"not_found_error", `env_nope`, true, 404},
-		{"create with an empty environment", ToolCreateSession, map[string]any{"body": map[string]any{"agent": managedagentstest.DefaultAgentID, "environment_id": ""}},
-			"invalid_params", `^invalid_params: EnvironmentID is required$`, false, 0},
-		{"create with an agent of a wrong shape", ToolCreateSession, createArgs(map[string]any{"agent": 42}),
-			"invalid_input", `agent must be an ID string or an object`, false, 0},
-		{"create with an unknown agent type", ToolCreateSession, createArgs(map[string]any{"agent": map[string]any{"type": "robot", "id": "a"}}),
-			"invalid_input", `unknown agent type "robot"`, false, 0},
-		{"create with a misspelt agent field", ToolCreateSession, createArgs(map[string]any{"agent": map[string]any{"type": "agent", "id": "a", "versoin": 2}}),
-			"invalid_input", `unknown field "versoin"`, false, 0},
-		{"send an unknown event type", ToolSendSessionEvents, map[string]any{"session_id": "sesn_x", "body": map[string]any{"events": []any{map[string]any{"type": "user.shout", "text": "hi"}}}},
-			"invalid_input", `events\[0\]: unknown client event type "user.shout"`, false, 0},
-		{"send an event with an unknown field", ToolSendSessionEvents, map[string]any{"session_id": "sesn_x", "body": map[string]any{"events": []any{map[string]any{"type": "user.message", "content": "hi", "colour": "red"}}}},
+		{"create with an empty environment", ToolCreateSession, map[string]any{"agent_id": managedagentstest.DefaultAgentID, "environment_id": ""},
+			"invalid_input", `^invalid_input: environment_id is required: no default environment is in force Fix: pass agent_id`, false, 0},
+		{"create with an agent of a wrong shape", ToolCreateSession, createArgs(map[string]any{"agent_id": 42}),
+			"invalid_input", `agent_id.*Fix: pass one flat JSON object of arguments: \{"agent_id": string`, false, 0},
+		{"create with the old agent object", ToolCreateSession, createArgs(map[string]any{"agent": map[string]any{"type": "agent", "id": "a"}}),
+			"invalid_input", `additional properties \["agent"\].*"agent_id": string`, false, 0},
+		{"create with a misspelt override", ToolCreateSession, createArgs(map[string]any{"agent_overrides": map[string]any{"sytem": "x"}}),
+			"invalid_input", `additional properties \["sytem"\]`, false, 0},
+		{"send with a body wrapper", ToolSendSessionEvents, map[string]any{"session_id": "sesn_x", "body": map[string]any{"events": []any{userMessage("hi")}}},
+			"invalid_input", `additional properties \["body"\].*Fix: there is no body: put its fields at the top level.*"events": \[object\] \(required\)`, false, 0},
+		{"send an unknown event type", ToolSendSessionEvents, map[string]any{"session_id": "sesn_x", "events": []any{map[string]any{"type": "user.shout", "text": "hi"}}},
+			"invalid_input", `user.shout.*Fix: `, false, 0},
+		{"send an event with an unknown field", ToolSendSessionEvents, map[string]any{"session_id": "sesn_x", "events": []any{map[string]any{"type": "user.message", "content": "hi", "colour": "red"}}},
 			"invalid_input", `events\[0\]: user.message: json: unknown field "colour"`, false, 0},
-		{"send no events", ToolSendSessionEvents, map[string]any{"session_id": "sesn_x", "body": map[string]any{"events": []any{}}},
-			"invalid_input", `empty`, false, 0},
-		{"send an empty message", ToolSendSessionEvents, map[string]any{"session_id": "sesn_x", "body": map[string]any{"events": []any{map[string]any{"type": "user.message", "content": []any{}}}}},
-			"invalid_params", `user.message: content is empty`, false, 0},
-		{"send to an unknown session", ToolSendSessionEvents, map[string]any{"session_id": "sesn_unknown", "body": map[string]any{"events": []any{userMessage("hi")}}},
+		{"send no events", ToolSendSessionEvents, map[string]any{"session_id": "sesn_x", "events": []any{}},
+			"invalid_input", `minItems|at least 1|fewer than|events`, false, 0},
+		{"send an empty message", ToolSendSessionEvents, map[string]any{"session_id": "sesn_x", "events": []any{map[string]any{"type": "user.message", "content": []any{}}}},
+			"invalid_input", `user.message: content is empty`, false, 0},
+		{"send to an unknown session", ToolSendSessionEvents, map[string]any{"session_id": "sesn_unknown", "events": []any{userMessage("hi")}},
 			"not_found_error", `^not_found_error: `, true, 404},
 		{"empty session ID", ToolGetSession, map[string]any{"session_id": ""},
-			"invalid_params", `session ID is empty`, false, 0},
-		{"update that changes nothing", ToolUpdateSession, map[string]any{"session_id": "sesn_x", "body": map[string]any{}},
-			"invalid_input", `changes nothing`, false, 0},
+			"invalid_input", `session ID is empty`, false, 0},
+		{"update that changes nothing", ToolUpdateSession, map[string]any{"session_id": "sesn_x"},
+			"invalid_input", `change nothing.*Fix: set at least one of title`, false, 0},
 		{"wait with events and IDs", ToolWaitForSession, map[string]any{"session_id": "sesn_x", "events": []any{userMessage("a")}, "after_event_ids": []string{"sevt_1"}},
-			"invalid_input", `not both`, false, 0},
+			"invalid_input", `more than one of events, after_event_ids and cursor`, false, 0},
 		{"wait with a negative timeout", ToolWaitForSession, map[string]any{"session_id": "sesn_x", "timeout_seconds": -1},
-			"invalid_input", `negative`, false, 0},
+			"invalid_input", `timeout_seconds.*Fix: `, false, 0},
+		{"wait longer than the maximum", ToolWaitForSession, map[string]any{"session_id": "sesn_x", "timeout_seconds": 600},
+			"invalid_input", `timeout_seconds`, false, 0},
+		{"wait with a bad cursor", ToolWaitForSession, map[string]any{"session_id": "sesn_x", "cursor": "nope"},
+			"invalid_input", `not a cursor.*Fix: pass the cursor`, false, 0},
+		{"wait with another session's cursor", ToolWaitForSession, map[string]any{"session_id": "sesn_x", "cursor": waitCursor{Session: "sesn_y", After: "sevt_1"}.encode()},
+			"invalid_input", `belongs to session sesn_y`, false, 0},
 		{"wait for an unknown session", ToolWaitForSession, map[string]any{"session_id": "sesn_unknown", "timeout_seconds": 1},
 			"not_found_error", `^not_found_error: `, true, 404},
 		{"list with a bad time", ToolListSessions, map[string]any{"created_after": "yesterday"},
 			"invalid_input", `created_after`, false, 0},
 		{"list with a bad order", ToolListSessions, map[string]any{"order": "sideways"},
-			"invalid_params", `sideways`, false, 0},
+			"invalid_input", `order.*Fix: .*"order": one of asc\|desc`, false, 0},
+		{"list with a comma-separated status", ToolListSessions, map[string]any{"statuses": "idle,running"},
+			"invalid_input", `statuses.*"statuses": \[one of idle\|running\|rescheduling\|terminated\]`, false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := e.call(t, tc.tool, tc.args)
@@ -362,8 +368,11 @@ func TestErrorResults(t *testing.T) {
 			if out.Error.Type != tc.wantType {
 				t.Errorf("error type = %q, want %q (%s)", out.Error.Type, tc.wantType, resultText(res))
 			}
-			if !regexp.MustCompile(tc.wantText).MatchString(resultText(res)) {
-				t.Errorf("text = %q, want it to match %s", resultText(res), tc.wantText)
+			if !regexp.MustCompile(tc.wantText).MatchString(summary(res)) {
+				t.Errorf("text = %q, want it to match %s", summary(res), tc.wantText)
+			}
+			if out.Error.Fix == "" || !strings.HasSuffix(summary(res), " Fix: "+out.Error.Fix) {
+				t.Errorf("the error says no fix: %+v", out.Error)
 			}
 			if tc.wantAPI && (!strings.HasPrefix(out.Error.RequestID, "req_") || out.Error.Status != tc.wantState || out.Error.Message == "") {
 				t.Errorf("structured error = %+v", out.Error)
@@ -380,9 +389,9 @@ func TestErrorResults(t *testing.T) {
 		{"missing session_id", ToolGetSession, map[string]any{}},
 		{"session_id of the wrong type", ToolGetSession, map[string]any{"session_id": 7}},
 		{"unknown argument", ToolGetSession, map[string]any{"session_id": "s", "sesion": "x"}},
-		{"create without environment", ToolCreateSession, map[string]any{"body": map[string]any{"agent": "agent_x"}}},
-		{"create without body", ToolCreateSession, map[string]any{}},
-		{"send without body", ToolSendSessionEvents, map[string]any{"session_id": "s"}},
+		{"create without environment", ToolCreateSession, map[string]any{"agent_id": "agent_x"}},
+		{"create without anything", ToolCreateSession, map[string]any{}},
+		{"send without events", ToolSendSessionEvents, map[string]any{"session_id": "s"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := e.call(t, tc.tool, tc.args)
@@ -435,13 +444,25 @@ func TestWait(t *testing.T) {
 		e := newEnv(t, envConfig{})
 		var created sessionOut
 		e.callOK(t, ToolCreateSession, createArgs(nil), &created)
-		var sent struct{ Data []struct{ ID string } }
-		e.callOK(t, ToolSendSessionEvents, map[string]any{"session_id": created.ID, "body": map[string]any{"events": []any{map[string]any{"type": "user.interrupt"}}}}, &sent)
+		var sent struct{ Events []struct{ ID string } }
+		e.callOK(t, ToolSendSessionEvents, map[string]any{"session_id": created.ID, "events": []any{map[string]any{"type": "user.interrupt"}}}, &sent)
 		var w waitOut
 		start := time.Now()
 		res := e.callOK(t, ToolWaitForSession, map[string]any{"session_id": created.ID, "timeout_seconds": 30}, &w)
 		if w.Outcome != "idle" || time.Since(start) > 10*time.Second {
 			t.Errorf("wait = %+v after %v: %q", w, time.Since(start), summary(res))
+		}
+		// Sending an interrupt to an idle session with the wait, or
+		// waiting after its ID, says idle too, rather than running on.
+		for _, args := range []map[string]any{
+			{"session_id": created.ID, "events": []any{map[string]any{"type": "user.interrupt"}}, "timeout_seconds": 5},
+			{"session_id": created.ID, "after_event_ids": []string{sent.Events[0].ID}, "timeout_seconds": 5},
+		} {
+			start := time.Now()
+			res := e.callOK(t, ToolWaitForSession, args, &w)
+			if w.Outcome != "idle" || w.Cursor != "" || time.Since(start) > 10*time.Second {
+				t.Errorf("wait %v = %+v after %v: %q", args, w, time.Since(start), summary(res))
+			}
 		}
 	})
 
@@ -461,7 +482,7 @@ func TestWait(t *testing.T) {
 		e := newEnv(t, envConfig{fake: []managedagentstest.Option{managedagentstest.WithScript(script)}})
 		var created sessionOut
 		e.callOK(t, ToolCreateSession, createArgs(nil), &created)
-		e.callOK(t, ToolSendSessionEvents, map[string]any{"session_id": created.ID, "body": map[string]any{"events": []any{userMessage("slow")}}}, nil)
+		e.callOK(t, ToolSendSessionEvents, map[string]any{"session_id": created.ID, "events": []any{userMessage("slow")}}, nil)
 		if err := waitStatus(t, e, created.ID, "running"); err != nil {
 			t.Fatal(err)
 		}
@@ -542,7 +563,7 @@ func TestWait(t *testing.T) {
 		var w waitOut
 		start := time.Now()
 		res := e.callOK(t, ToolWaitForSession, map[string]any{"session_id": created.ID, "events": []any{userMessage("never ends")}, "timeout_seconds": 1}, &w)
-		if w.Outcome != "timed_out" || !w.TimedOut || !strings.HasPrefix(summary(res), "Timed out after 1s") {
+		if w.Outcome != "running" || w.Cursor == "" || !strings.HasPrefix(summary(res), "The turn is still running after this call's 1s") {
 			t.Errorf("wait = %+v, %q", w, summary(res))
 		}
 		if time.Since(start) > 5*time.Second {
@@ -550,11 +571,11 @@ func TestWait(t *testing.T) {
 		}
 		// Following without events times out the same way.
 		res = e.callOK(t, ToolWaitForSession, map[string]any{"session_id": created.ID, "timeout_seconds": 1}, &w)
-		if w.Outcome != "timed_out" || len(w.Events) == 0 {
+		if w.Outcome != "running" || len(w.Events) == 0 || w.Cursor == "" {
 			t.Errorf("follow = %+v, %q", w, summary(res))
 		}
 		// Interrupt it so the fake can close.
-		e.callOK(t, ToolSendSessionEvents, map[string]any{"session_id": created.ID, "body": map[string]any{"events": []any{map[string]any{"type": "user.interrupt"}}}}, nil)
+		e.callOK(t, ToolSendSessionEvents, map[string]any{"session_id": created.ID, "events": []any{map[string]any{"type": "user.interrupt"}}}, nil)
 	})
 
 	t.Run("requires action", func(t *testing.T) {
@@ -562,7 +583,7 @@ func TestWait(t *testing.T) {
 		e.fake.AddAgent(managedagentstest.Agent{ID: "agent_tools", Version: 1, Name: "tools",
 			Tools: json.RawMessage(`[{"type":"custom","name":"lookup","description":"look up","input_schema":{"type":"object"}}]`)})
 		var created sessionOut
-		e.callOK(t, ToolCreateSession, createArgs(map[string]any{"agent": "agent_tools"}), &created)
+		e.callOK(t, ToolCreateSession, createArgs(map[string]any{"agent_id": "agent_tools"}), &created)
 		var w waitOut
 		res := e.callOK(t, ToolWaitForSession, map[string]any{"session_id": created.ID, "events": []any{userMessage(`call: lookup {"q":1}`)}}, &w)
 		if w.Outcome != "requires_action" || w.StopReason == nil || len(w.StopReason.EventIDs) != 1 || !strings.Contains(summary(res), w.StopReason.EventIDs[0]) {
@@ -590,7 +611,7 @@ func TestBaseContext(t *testing.T) {
 	e.callOK(t, ToolCreateSession, createArgs(nil), &created)
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
-	res := e.call(t, ToolWaitForSession, map[string]any{"session_id": created.ID, "events": []any{userMessage("x")}, "timeout_seconds": 60})
+	res := e.call(t, ToolWaitForSession, map[string]any{"session_id": created.ID, "events": []any{userMessage("x")}, "timeout_seconds": 50})
 	if time.Since(start) > 10*time.Second {
 		t.Errorf("the wait took %v after the base context ended", time.Since(start))
 	}
@@ -606,8 +627,8 @@ func TestWaitTimeout(t *testing.T) {
 	for _, tc := range []struct {
 		in   int
 		want string
-	}{{0, "1m0s"}, {1, "1s"}, {600, "10m0s"}, {601, "10m0s"}, {1 << 30, "10m0s"}, {-1, "error"}} {
-		d, err := waitTimeout(tc.in)
+	}{{0, "25s"}, {1, "1s"}, {50, "50s"}, {51, "error"}, {1 << 30, "error"}, {-1, "error"}} {
+		d, err := (&adapter{cfg: config{waitDefault: DefaultWaitTimeout, waitMax: MaxWaitTimeout}}).waitTimeout(tc.in)
 		got := d.String()
 		if err != nil {
 			got = "error"

@@ -3,8 +3,8 @@ package mcp
 import (
 	"context"
 	"fmt"
-	"strings"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/managedagents/managedagents-go"
@@ -14,9 +14,14 @@ import (
 
 type listThreadsInput struct {
 	SessionID string   `json:"session_id" jsonschema:"The session's ID (sesn_…)."`
-	Statuses  []string `json:"statuses,omitempty" jsonschema:"Only threads in any of these statuses: idle, running, rescheduling or terminated. All threads when omitted."`
-	Limit     int      `json:"limit,omitempty" jsonschema:"Page size (the API's default, 1000, when omitted)."`
+	Statuses  []string `json:"statuses,omitempty" jsonschema:"Only threads in any of these statuses. All threads when omitted."`
+	Limit     int      `json:"limit,omitempty" jsonschema:"Page size, 1 to 1000 (the API's default when omitted)."`
 	Page      string   `json:"page,omitempty" jsonschema:"A page cursor from a previous result's next_page."`
+}
+
+func tightenListThreads(s *jsonschema.Schema) {
+	setEnum(s.Properties["statuses"], threadStatuses)
+	setLimit(s.Properties["limit"])
 }
 
 func (a *adapter) listThreadsTool() toolSpec {
@@ -29,25 +34,21 @@ func (a *adapter) listThreadsTool() toolSpec {
 			". Returns {data, next_page}.",
 		readOnly:   true,
 		idempotent: true,
-		add:        func(a *adapter, t *sdk.Tool) { addTool(a, t, a.listThreads) },
+		add:        func(a *adapter, t *sdk.Tool) { addTool(a, t, tightenListThreads, nil, a.listThreads) },
 	}
 }
 
-func (a *adapter) listThreads(ctx context.Context, _ *sdk.CallToolRequest, in listThreadsInput) *sdk.CallToolResult {
+func (a *adapter) listThreads(ctx context.Context, _ *sdk.CallToolRequest, in listThreadsInput) (string, pageOutput, error) {
 	p := managedagents.ThreadListParams{Limit: in.Limit, Page: in.Page}
-	for i, s := range in.Statuses {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return inputError("statuses[%d] is empty", i)
-		}
+	for _, s := range in.Statuses {
 		p.Statuses = append(p.Statuses, managedagents.ThreadStatus(s))
 	}
 	page, err := a.client.Threads.List(ctx, in.SessionID, p)
 	if err != nil {
-		return failure(err)
+		return "", pageOutput{}, err
 	}
 	data, summary := listed(page.Data, "thread", "session "+in.SessionID, threadJSON, threadLine)
-	return okResult(withNextPage(summary, page.NextPage), pageOutput{Data: data, NextPage: page.NextPage})
+	return withNextPage(summary, page.NextPage), pageOutput{Data: data, NextPage: page.NextPage}, nil
 }
 
 // ---- anthropic-get-session-thread ----
@@ -65,16 +66,25 @@ func (a *adapter) getThreadTool() toolSpec {
 			"status, parent thread, workflow run, stats and usage.",
 		readOnly:   true,
 		idempotent: true,
-		add:        func(a *adapter, t *sdk.Tool) { addTool(a, t, a.getThread) },
+		add:        func(a *adapter, t *sdk.Tool) { addTool(a, t, nil, tightenThread, a.getThread) },
 	}
 }
 
-func (a *adapter) getThread(ctx context.Context, _ *sdk.CallToolRequest, in threadIDInput) *sdk.CallToolResult {
+// tightenThread describes a thread object: an ID and a status at least.
+func tightenThread(s *jsonschema.Schema) {
+	s.Required = []string{"id", "status"}
+	s.Properties = map[string]*jsonschema.Schema{
+		"id":     {Type: "string", Description: "The thread's ID (sthr_…)."},
+		"status": {Type: "string", Description: "idle, running, rescheduling or terminated."},
+	}
+}
+
+func (a *adapter) getThread(ctx context.Context, _ *sdk.CallToolRequest, in threadIDInput) (string, apiObject, error) {
 	th, err := a.client.Threads.Get(ctx, in.SessionID, in.ThreadID)
 	if err != nil {
-		return failure(err)
+		return "", nil, err
 	}
-	return okResult(fmt.Sprintf("Thread %s of session %s", threadLine(th), in.SessionID), threadJSON(th))
+	return fmt.Sprintf("Thread %s of session %s", threadLine(th), in.SessionID), threadJSON(th), nil
 }
 
 // ---- anthropic-list-session-thread-events ----
@@ -82,7 +92,7 @@ func (a *adapter) getThread(ctx context.Context, _ *sdk.CallToolRequest, in thre
 type listThreadEventsInput struct {
 	SessionID string `json:"session_id" jsonschema:"The session's ID (sesn_…)."`
 	ThreadID  string `json:"thread_id" jsonschema:"The thread's ID (sthr_…), from the session's thread list."`
-	Limit     int    `json:"limit,omitempty" jsonschema:"Page size (the API's default, 1000, when omitted)."`
+	Limit     int    `json:"limit,omitempty" jsonschema:"Page size, 1 to 1000 (the API's default when omitted)."`
 	Page      string `json:"page,omitempty" jsonschema:"A page cursor from a previous result's next_page."`
 }
 
@@ -95,15 +105,17 @@ func (a *adapter) listThreadEventsTool() toolSpec {
 			"). Events are returned exactly as the API sent them, types this server does not know included. Returns {data, next_page}.",
 		readOnly:   true,
 		idempotent: true,
-		add:        func(a *adapter, t *sdk.Tool) { addTool(a, t, a.listThreadEvents) },
+		add: func(a *adapter, t *sdk.Tool) {
+			addTool(a, t, func(s *jsonschema.Schema) { setLimit(s.Properties["limit"]) }, nil, a.listThreadEvents)
+		},
 	}
 }
 
-func (a *adapter) listThreadEvents(ctx context.Context, _ *sdk.CallToolRequest, in listThreadEventsInput) *sdk.CallToolResult {
+func (a *adapter) listThreadEvents(ctx context.Context, _ *sdk.CallToolRequest, in listThreadEventsInput) (string, pageOutput, error) {
 	page, err := a.client.Threads.ListEvents(ctx, in.SessionID, in.ThreadID, managedagents.ThreadEventListParams{Limit: in.Limit, Page: in.Page})
 	if err != nil {
-		return failure(err)
+		return "", pageOutput{}, err
 	}
 	summary := withNextPage(eventsSummary(page.Data, "thread "+in.ThreadID+" of session "+in.SessionID), page.NextPage)
-	return okResult(summary, pageOutput{Data: eventsJSON(page.Data), NextPage: page.NextPage})
+	return summary, pageOutput{Data: eventsJSON(page.Data), NextPage: page.NextPage}, nil
 }

@@ -41,9 +41,7 @@ func delegatedSession(t *testing.T, e *env) string {
 	t.Helper()
 	var created sessionOut
 	e.callOK(t, ToolCreateSession, createArgs(nil), &created)
-	e.callOK(t, ToolSendSessionEvents, map[string]any{"session_id": created.ID, "body": map[string]any{
-		"events": []any{userMessage("Please look into it.\ndelegate: researcher find the flaky test")},
-	}}, nil)
+	e.callOK(t, ToolSendSessionEvents, map[string]any{"session_id": created.ID, "events": []any{userMessage("Please look into it.\ndelegate: researcher find the flaky test")}}, nil)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	if err := e.fake.WaitIdle(ctx, created.ID); err != nil {
@@ -176,16 +174,14 @@ func TestResourceTools(t *testing.T) {
 
 	// add, with and without a mount path
 	var first, second resourceOut
-	res = e.callOK(t, ToolAddSessionResource, map[string]any{"session_id": id, "body": map[string]any{
-		"file_id": "file_report", "mount_path": "/mnt/session/uploads/report.csv",
-	}}, &first)
+	res = e.callOK(t, ToolAddSessionResource, map[string]any{"session_id": id, "file_id": "file_report", "mount_path": "/mnt/session/uploads/report.csv"}, &first)
 	if first.Type != "file" || !strings.HasPrefix(first.ID, "sesrsc_") || first.MountPath != "/mnt/session/uploads/report.csv" || first.FileID == "" {
 		t.Errorf("added %+v", first)
 	}
 	if s := summary(res); s != "Added resource "+first.ID+" (file at /mnt/session/uploads/report.csv) to session "+id {
 		t.Errorf("add summary = %q", s)
 	}
-	e.callOK(t, ToolAddSessionResource, map[string]any{"session_id": id, "body": map[string]any{"file_id": "file_report"}}, &second)
+	e.callOK(t, ToolAddSessionResource, map[string]any{"session_id": id, "file_id": "file_report"}, &second)
 	if second.ID == first.ID || second.MountPath != "/mnt/session/uploads/file_report" {
 		t.Errorf("second add = %+v (first %+v)", second, first)
 	}
@@ -257,39 +253,39 @@ func TestThreadAndResourceErrors(t *testing.T) {
 		wantAPI  bool   // an API error: request ID and status 404
 	}{
 		{"threads of an unknown session", ToolListSessionThreads, map[string]any{"session_id": "sesn_unknown"},
-			"not_found_error", `^not_found_error: .*sesn_unknown.* \(request-id req_\S+\)$`, true},
+			"not_found_error", `^not_found_error: .*sesn_unknown.* \(request-id req_\S+\) Fix: check the ID`, true},
 		{"threads with an empty status", ToolListSessionThreads, map[string]any{"session_id": id, "statuses": []string{"idle", " "}},
-			"invalid_input", `statuses\[1\] is empty`, false},
+			"invalid_input", `statuses.*does not equal any of.*Fix: .*"statuses": \[one of idle\|running\|rescheduling\|terminated\]`, false},
 		{"threads with a negative limit", ToolListSessionThreads, map[string]any{"session_id": id, "limit": -1},
-			"invalid_params", `Limit -1 is negative`, false},
+			"invalid_input", `limit: minimum.*Fix: `, false},
 		{"threads without a session ID", ToolListSessionThreads, map[string]any{"session_id": ""},
-			"invalid_params", `session ID is empty`, false},
+			"invalid_input", `session ID is empty`, false},
 		{"get an unknown thread", ToolGetSessionThread, map[string]any{"session_id": id, "thread_id": "sthr_unknown"},
 			"not_found_error", `sthr_unknown`, true},
 		{"get a thread of an unknown session", ToolGetSessionThread, map[string]any{"session_id": "sesn_unknown", "thread_id": "sthr_x"},
 			"not_found_error", `^not_found_error: `, true},
 		{"get an empty thread ID", ToolGetSessionThread, map[string]any{"session_id": id, "thread_id": ""},
-			"invalid_params", `thread ID is empty`, false},
+			"invalid_input", `thread ID is empty`, false},
 		{"events of an unknown thread", ToolListSessionThreadEvents, map[string]any{"session_id": id, "thread_id": "sthr_unknown"},
 			"not_found_error", `sthr_unknown`, true},
 		{"events of a thread of an unknown session", ToolListSessionThreadEvents, map[string]any{"session_id": "sesn_unknown", "thread_id": "sthr_x"},
 			"not_found_error", `^not_found_error: `, true},
 		{"resources of an unknown session", ToolListSessionResources, map[string]any{"session_id": "sesn_unknown"},
 			"not_found_error", `^not_found_error: .*sesn_unknown`, true},
-		{"add to an unknown session", ToolAddSessionResource, map[string]any{"session_id": "sesn_unknown", "body": map[string]any{"file_id": "file_ok"}},
+		{"add to an unknown session", ToolAddSessionResource, map[string]any{"session_id": "sesn_unknown", "file_id": "file_ok"},
 			"not_found_error", `^not_found_error: `, true},
-		{"add an unknown file", ToolAddSessionResource, map[string]any{"session_id": id, "body": map[string]any{"file_id": "file_nope"}},
+		{"add an unknown file", ToolAddSessionResource, map[string]any{"session_id": id, "file_id": "file_nope"},
 			"not_found_error", `file_nope`, true},
-		{"add an empty file ID", ToolAddSessionResource, map[string]any{"session_id": id, "body": map[string]any{"file_id": ""}},
-			"invalid_params", `FileID is required`, false},
-		{"add at a relative path", ToolAddSessionResource, map[string]any{"session_id": id, "body": map[string]any{"file_id": "file_ok", "mount_path": "data/x.csv"}},
-			"invalid_params", `not an absolute path`, false},
+		{"add an empty file ID", ToolAddSessionResource, map[string]any{"session_id": id, "file_id": ""},
+			"invalid_input", `FileID is required`, false},
+		{"add at a relative path", ToolAddSessionResource, map[string]any{"session_id": id, "file_id": "file_ok", "mount_path": "data/x.csv"},
+			"invalid_input", `not an absolute path`, false},
 		{"remove an unknown resource", ToolRemoveSessionResource, map[string]any{"session_id": id, "resource_id": "sesrsc_unknown"},
 			"not_found_error", `sesrsc_unknown`, true},
 		{"remove from an unknown session", ToolRemoveSessionResource, map[string]any{"session_id": "sesn_unknown", "resource_id": "sesrsc_x"},
 			"not_found_error", `^not_found_error: `, true},
 		{"remove an empty resource ID", ToolRemoveSessionResource, map[string]any{"session_id": id, "resource_id": ""},
-			"invalid_params", `resource ID is empty`, false},
+			"invalid_input", `resource ID is empty`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := e.call(t, tc.tool, tc.args)
@@ -301,8 +297,8 @@ func TestThreadAndResourceErrors(t *testing.T) {
 			if out.Error.Type != tc.wantType {
 				t.Errorf("error type = %q, want %q (%s)", out.Error.Type, tc.wantType, resultText(res))
 			}
-			if !regexp.MustCompile(tc.wantText).MatchString(resultText(res)) {
-				t.Errorf("text = %q, want it to match %s", resultText(res), tc.wantText)
+			if !regexp.MustCompile(tc.wantText).MatchString(summary(res)) {
+				t.Errorf("text = %q, want it to match %s", summary(res), tc.wantText)
 			}
 			if tc.wantAPI && (!strings.HasPrefix(out.Error.RequestID, "req_") || out.Error.Status != 404 || out.Error.Message == "") {
 				t.Errorf("structured error = %+v", out.Error)
@@ -323,8 +319,8 @@ func TestThreadAndResourceErrors(t *testing.T) {
 		{"thread events with an unknown argument", ToolListSessionThreadEvents, map[string]any{"session_id": id, "thread_id": "sthr_x", "order": "desc"}},
 		{"resources without session_id", ToolListSessionResources, map[string]any{}},
 		{"add without body", ToolAddSessionResource, map[string]any{"session_id": id}},
-		{"add without file_id", ToolAddSessionResource, map[string]any{"session_id": id, "body": map[string]any{"mount_path": "/mnt/x"}}},
-		{"add a repository", ToolAddSessionResource, map[string]any{"session_id": id, "body": map[string]any{"file_id": "file_ok", "url": "https://github.com/a/b"}}},
+		{"add without file_id", ToolAddSessionResource, map[string]any{"session_id": id, "mount_path": "/mnt/x"}},
+		{"add a repository", ToolAddSessionResource, map[string]any{"session_id": id, "file_id": "file_ok", "url": "https://github.com/a/b"}},
 		{"remove without resource_id", ToolRemoveSessionResource, map[string]any{"session_id": id}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -346,7 +342,7 @@ func TestResourceAddOutcomeUnknown(t *testing.T) {
 	var created sessionOut
 	e.callOK(t, ToolCreateSession, createArgs(nil), &created)
 	e.fake.FailNext(1, 500)
-	res := e.call(t, ToolAddSessionResource, map[string]any{"session_id": created.ID, "body": map[string]any{"file_id": "file_ok"}})
+	res := e.call(t, ToolAddSessionResource, map[string]any{"session_id": created.ID, "file_id": "file_ok"})
 	var out errorOut
 	decodeStructured(t, res, &out)
 	if !res.IsError || !out.Error.OutcomeUnknown || out.Error.Status != 500 || !strings.HasPrefix(resultText(res), "Outcome unknown: ") {

@@ -26,6 +26,10 @@ const (
 	mcpPath = "/mcp"
 	// tokenEnv holds the bearer token when -token is not given.
 	tokenEnv = "MANAGEDAGENTS_MCP_TOKEN"
+	// agentEnv and environmentEnv hold the default agent and environment
+	// when -agent and -environment are not given (as in the quickstart).
+	agentEnv       = "ANTHROPIC_AGENT_ID"
+	environmentEnv = "ANTHROPIC_ENVIRONMENT_ID"
 
 	readHeaderTimeout = 10 * time.Second
 	idleTimeout       = 2 * time.Minute
@@ -50,6 +54,12 @@ type options struct {
 	toolPrefix     string
 	maxBytes       int64
 	logLevel       string
+	agent          string
+	environment    string
+	stateless      bool
+	maxWait        time.Duration
+	fakeStepDelay  time.Duration
+	fakeRequestLog int
 }
 
 // runner holds what run needs from its surroundings; tests fill in stdin
@@ -84,6 +94,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.toolPrefix, "tool-prefix", "", "`prefix` for every tool name (letters, digits, - and _)")
 	fs.Int64Var(&o.maxBytes, "max-request-bytes", mcp.DefaultMaxRequestBytes, "largest request body accepted, in `bytes`")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&o.agent, "agent", "", "default agent `ID` for anthropic-create-session (default $"+agentEnv+"; with -fake, the fake's agent)")
+	fs.StringVar(&o.environment, "environment", "", "default environment `ID` for anthropic-create-session (default $"+environmentEnv+"; with -fake, the fake's environment)")
+	fs.BoolVar(&o.stateless, "stateless", false, "serve HTTP without MCP sessions, so that several replicas behind one load balancer can serve the same client")
+	fs.DurationVar(&o.maxWait, "max-wait", mcp.MaxWaitTimeout, "the longest one anthropic-wait-for-session call waits, in whole seconds; keep it under your clients' request timeout (60s for TypeScript-SDK clients)")
+	fs.DurationVar(&o.fakeStepDelay, "fake-step-delay", 0, "with -fake: how long the fake agent takes per event (to try long turns)")
+	fs.IntVar(&o.fakeRequestLog, "fake-request-log", 1000, "with -fake: how many recent requests the fake keeps in memory")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: managedagents-mcp [flags]\n\n"+
 			"Serves the Claude Managed Agents Sessions API as MCP tools over Streamable HTTP\n"+
@@ -101,6 +117,26 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.maxBytes <= 0 {
 		return o, usageError{"-max-request-bytes must be positive"}
+	}
+	if o.maxWait < time.Second || o.maxWait%time.Second != 0 {
+		return o, usageError{fmt.Sprintf("-max-wait %v: want whole seconds, at least 1s", o.maxWait)}
+	}
+	if o.fake {
+		// The fake knows only its own agent and environment; variables
+		// meant for the real API would name neither.
+		if o.agent == "" {
+			o.agent = managedagentstest.DefaultAgentID
+		}
+		if o.environment == "" {
+			o.environment = managedagentstest.DefaultEnvironmentID
+		}
+	} else {
+		if o.agent == "" {
+			o.agent = strings.TrimSpace(os.Getenv(agentEnv))
+		}
+		if o.environment == "" {
+			o.environment = strings.TrimSpace(os.Getenv(environmentEnv))
+		}
 	}
 	return o, nil
 }
@@ -142,7 +178,8 @@ func (r runner) run(ctx context.Context, args []string) error {
 	}
 	api := "the Claude Managed Agents API"
 	if o.fake {
-		fake := managedagentstest.NewServer()
+		fake := managedagentstest.NewServer(managedagentstest.WithStepDelay(o.fakeStepDelay),
+			managedagentstest.WithRequestLog(o.fakeRequestLog))
 		defer fake.Close()
 		clientOpts = append(clientOpts, managedagents.WithBaseURL(fake.URL()), managedagents.WithAPIKey("fake-key"), managedagents.WithoutEnvironment())
 		api = "the embedded fake API at " + fake.URL()
@@ -154,7 +191,13 @@ func (r runner) run(ctx context.Context, args []string) error {
 		return err
 	}
 
-	serverOpts := []mcp.Option{mcp.WithBaseContext(ctx)}
+	serverOpts := []mcp.Option{mcp.WithBaseContext(ctx), mcp.WithWaitLimits(min(mcp.DefaultWaitTimeout, o.maxWait), o.maxWait)}
+	if o.agent != "" {
+		serverOpts = append(serverOpts, mcp.WithDefaultAgent(o.agent))
+	}
+	if o.environment != "" {
+		serverOpts = append(serverOpts, mcp.WithDefaultEnvironment(o.environment))
+	}
 	if level <= slog.LevelDebug {
 		serverOpts = append(serverOpts, mcp.WithLogger(logger))
 	}
@@ -185,6 +228,9 @@ func (r runner) run(ctx context.Context, args []string) error {
 // httpOptions turns the flags into the handler's checks.
 func httpOptions(o options, loopback bool, logger *slog.Logger) []mcp.HTTPOption {
 	opts := []mcp.HTTPOption{mcp.HTTPMaxRequestBytes(o.maxBytes), mcp.HTTPLogger(logger)}
+	if o.stateless {
+		opts = append(opts, mcp.HTTPStateless())
+	}
 	if o.token != "" {
 		opts = append(opts, mcp.HTTPBearerToken(o.token))
 	}
@@ -237,7 +283,8 @@ func (r runner) serveHTTP(ctx context.Context, o options, server *sdk.Server, ha
 		auth = "bearer token"
 	}
 	logger.Info("serving MCP over Streamable HTTP", "url", "http://"+ln.Addr().String()+mcpPath, "api", api,
-		"auth", auth, "read_only", o.readOnly, "no_destructive", o.noDestructive)
+		"auth", auth, "read_only", o.readOnly, "no_destructive", o.noDestructive, "stateless", o.stateless,
+		"default_agent", o.agent, "default_environment", o.environment)
 	if r.listening != nil {
 		r.listening(ln.Addr())
 	}
@@ -275,14 +322,10 @@ func (r runner) serveHTTP(ctx context.Context, o options, server *sdk.Server, ha
 }
 
 // serveStdio serves one MCP session over stdin and stdout until either
-// side ends it.
+// side ends it. A malformed input line is answered with a JSON-RPC error
+// and the session goes on.
 func (r runner) serveStdio(ctx context.Context, server *sdk.Server, logger *slog.Logger, api string) error {
-	var transport sdk.Transport
-	if r.stdin == os.Stdin && r.stdout == os.Stdout {
-		transport = &sdk.StdioTransport{}
-	} else {
-		transport = &sdk.IOTransport{Reader: io.NopCloser(r.stdin), Writer: nopWriteCloser{r.stdout}}
-	}
+	transport := mcp.NewStdioTransport(r.stdin, r.stdout)
 	logger.Info("serving MCP over stdio", "api", api)
 	err := server.Run(ctx, transport)
 	switch {
@@ -292,7 +335,3 @@ func (r runner) serveStdio(ctx context.Context, server *sdk.Server, logger *slog
 	}
 	return err
 }
-
-type nopWriteCloser struct{ io.Writer }
-
-func (nopWriteCloser) Close() error { return nil }

@@ -162,15 +162,26 @@ func TestFake(t *testing.T) {
 	if err != nil || len(tools.Tools) != 15 {
 		t.Fatalf("tools/list: %v, %d tools", err, len(tools.Tools))
 	}
-	res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: mcp.ToolCreateSession, Arguments: map[string]any{"body": map[string]any{
-		"agent": managedagentstest.DefaultAgentID, "environment_id": managedagentstest.DefaultEnvironmentID,
-	}}})
+	// With -fake, the fake's agent and environment are the defaults: a
+	// create naming neither works, and the description says so.
+	for _, tool := range tools.Tools {
+		if tool.Name == mcp.ToolCreateSession && !strings.Contains(tool.Description, managedagentstest.DefaultAgentID) {
+			t.Errorf("create description does not name the default agent: %s", tool.Description)
+		}
+	}
+	res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: mcp.ToolCreateSession, Arguments: map[string]any{}})
 	if err != nil || res.IsError {
 		t.Fatalf("create: %v %+v", err, res)
 	}
-	var sess struct{ ID string }
+	var sess struct {
+		ID    string
+		Agent struct{ ID string }
+	}
 	raw, _ := json.Marshal(res.StructuredContent)
 	json.Unmarshal(raw, &sess)
+	if sess.Agent.ID != managedagentstest.DefaultAgentID {
+		t.Errorf("created %s", raw)
+	}
 	res, err = cs.CallTool(t.Context(), &sdk.CallToolParams{Name: mcp.ToolWaitForSession, Arguments: map[string]any{
 		"session_id": sess.ID,
 		"events":     []any{map[string]any{"type": "user.message", "content": "over HTTP"}},
@@ -319,7 +330,8 @@ func TestRefusals(t *testing.T) {
 	}
 }
 
-// TestStdio serves over pipes: initialize, tools/list, then EOF ends run.
+// TestStdio serves over pipes: initialize, a malformed line, tools/list,
+// then EOF ends run.
 func TestStdio(t *testing.T) {
 	t.Setenv("ANTHROPIC_API_KEY", "")
 	inR, inW := io.Pipe()
@@ -352,6 +364,11 @@ func TestStdio(t *testing.T) {
 		t.Fatalf("initialize: %v", m)
 	}
 	send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	// A malformed line gets a parse error, and the server goes on.
+	send(`{"jsonrpc":"2.0","id":9,"method":`)
+	if m := recv(); m["error"] == nil || m["error"].(map[string]any)["code"] != float64(-32700) {
+		t.Fatalf("malformed line: %v", m)
+	}
 	send(`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`)
 	m := recv()
 	tools := m["result"].(map[string]any)["tools"].([]any)
@@ -370,5 +387,32 @@ func TestStdio(t *testing.T) {
 	io.Copy(io.Discard, outR)
 	if !strings.Contains(stderr.String(), "serving MCP over stdio") {
 		t.Errorf("stderr = %s", stderr)
+	}
+}
+
+// TestDefaultsFromFlagsAndEnvironment checks where the default agent and
+// environment come from: the flags, else the quickstart's variables, and
+// with -fake the fake's own (the variables name agents of the real API).
+func TestDefaultsFromFlagsAndEnvironment(t *testing.T) {
+	t.Setenv(agentEnv, "agent_env")
+	t.Setenv(environmentEnv, "env_env")
+	for _, tc := range []struct {
+		args               []string
+		agent, environment string
+	}{
+		{nil, "agent_env", "env_env"},
+		{[]string{"-agent", "agent_flag"}, "agent_flag", "env_env"},
+		{[]string{"-fake"}, managedagentstest.DefaultAgentID, managedagentstest.DefaultEnvironmentID},
+		{[]string{"-fake", "-environment", "env_flag"}, managedagentstest.DefaultAgentID, "env_flag"},
+	} {
+		o, err := parseFlags(tc.args, io.Discard)
+		if err != nil || o.agent != tc.agent || o.environment != tc.environment {
+			t.Errorf("%v: agent %q, environment %q, %v; want %q, %q", tc.args, o.agent, o.environment, err, tc.agent, tc.environment)
+		}
+	}
+	for _, bad := range []string{"0s", "1500ms", "-3s"} {
+		if _, err := parseFlags([]string{"-max-wait", bad}, io.Discard); err == nil {
+			t.Errorf("-max-wait %s accepted", bad)
+		}
 	}
 }

@@ -114,11 +114,11 @@ func run(ctx context.Context, out io.Writer) error {
 		ID     string `json:"id"`
 		Status string `json:"status"`
 	}
-	if err := call(ctx, cs, mcp.ToolCreateSession, map[string]any{"body": map[string]any{
-		"agent":          managedagentstest.DefaultAgentID,
+	if err := call(ctx, cs, mcp.ToolCreateSession, map[string]any{
+		"agent_id":       managedagentstest.DefaultAgentID,
 		"environment_id": managedagentstest.DefaultEnvironmentID,
 		"title":          "mcp-client example",
-	}}, &sess); err != nil {
+	}, &sess); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "created  %s (%s)\n", sess.ID, sess.Status)
@@ -131,22 +131,22 @@ func run(ctx context.Context, out io.Writer) error {
 	}()
 
 	var sent struct {
-		Data []struct {
+		Events []struct {
 			ID   string `json:"id"`
 			Type string `json:"type"`
-		} `json:"data"`
+		} `json:"events"`
 	}
 	if err := call(ctx, cs, mcp.ToolSendSessionEvents, map[string]any{
 		"session_id": sess.ID,
-		"body": map[string]any{"events": []any{map[string]any{
+		"events": []any{map[string]any{
 			"type":    "user.message",
 			"content": []any{map[string]any{"type": "text", "text": "Hello from an MCP client!"}},
-		}}},
+		}},
 	}, &sent); err != nil {
 		return err
 	}
-	ids := make([]string, 0, len(sent.Data))
-	for _, e := range sent.Data {
+	ids := make([]string, 0, len(sent.Events))
+	for _, e := range sent.Events {
 		fmt.Fprintf(out, "sent     %s %s\n", e.Type, e.ID)
 		ids = append(ids, e.ID)
 	}
@@ -158,9 +158,19 @@ func run(ctx context.Context, out io.Writer) error {
 		} `json:"stop_reason"`
 		Text   string            `json:"text"`
 		Events []json.RawMessage `json:"events"`
+		Cursor string            `json:"cursor"`
 	}
-	if err := call(ctx, cs, mcp.ToolWaitForSession, map[string]any{"session_id": sess.ID, "after_event_ids": ids, "timeout_seconds": 30}, &turn); err != nil {
-		return err
+	// One wait call lasts at most 50 s; a longer turn returns outcome
+	// running and a cursor to go on with.
+	args := map[string]any{"session_id": sess.ID, "after_event_ids": ids}
+	for {
+		if err := call(ctx, cs, mcp.ToolWaitForSession, args, &turn); err != nil {
+			return err
+		}
+		if turn.Outcome != "running" {
+			break
+		}
+		args = map[string]any{"session_id": sess.ID, "cursor": turn.Cursor}
 	}
 	if turn.Outcome != "turn_ended" || turn.StopReason == nil {
 		return fmt.Errorf("the turn did not end: outcome %s", turn.Outcome)
