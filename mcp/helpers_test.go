@@ -96,7 +96,11 @@ func (e *env) waitProgress(t *testing.T, n int) []*sdk.ProgressNotificationParam
 // call calls a tool and fails the test on a protocol error.
 func (e *env) call(t *testing.T, name string, args any) *sdk.CallToolResult {
 	t.Helper()
-	res, err := e.cs.CallTool(t.Context(), &sdk.CallToolParams{Name: name, Arguments: args})
+	// Its own deadline: a wait that never ends fails the test in seconds,
+	// not at the wait tool's limit or go test's timeout.
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	res, err := e.cs.CallTool(ctx, &sdk.CallToolParams{Name: name, Arguments: args})
 	if err != nil {
 		t.Fatalf("CallTool(%s): protocol error %v", name, err)
 	}

@@ -182,7 +182,9 @@ func TestFake(t *testing.T) {
 	if sess.Agent.ID != managedagentstest.DefaultAgentID {
 		t.Errorf("created %s", raw)
 	}
-	res, err = cs.CallTool(t.Context(), &sdk.CallToolParams{Name: mcp.ToolWaitForSession, Arguments: map[string]any{
+	waitCtx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	res, err = cs.CallTool(waitCtx, &sdk.CallToolParams{Name: mcp.ToolWaitForSession, Arguments: map[string]any{
 		"session_id": sess.ID,
 		"events":     []any{map[string]any{"type": "user.message", "content": "over HTTP"}},
 	}})

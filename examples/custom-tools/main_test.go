@@ -1,14 +1,16 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRun(t *testing.T) {
 	t.Setenv("ANTHROPIC_API_KEY", "")
 	var out strings.Builder
-	if err := run(t.Context(), &out); err != nil {
+	if err := run(testCtx(t), &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	for _, want := range []string{
@@ -26,4 +28,12 @@ func TestRun(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
+}
+
+// testCtx bounds the example's run far below its own limit, so that a turn
+// that never ends fails the test in seconds.
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
 }

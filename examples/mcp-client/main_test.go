@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -16,7 +18,7 @@ func TestMain(m *testing.M) {
 func TestRun(t *testing.T) {
 	t.Setenv("ANTHROPIC_API_KEY", "")
 	var out strings.Builder
-	if err := run(t.Context(), &out); err != nil {
+	if err := run(testCtx(t), &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	for _, want := range []string{
@@ -33,4 +35,12 @@ func TestRun(t *testing.T) {
 			t.Errorf("output lacks %s:\n%s", want, out.String())
 		}
 	}
+}
+
+// testCtx bounds the example's run far below its own limit, so that a turn
+// that never ends fails the test in seconds.
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRun runs the quickstart against the embedded fake server and checks
@@ -11,7 +13,7 @@ import (
 func TestRun(t *testing.T) {
 	t.Setenv("ANTHROPIC_API_KEY", "")
 	var out strings.Builder
-	if err := run(t.Context(), &out); err != nil {
+	if err := run(testCtx(t), &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -41,7 +43,15 @@ func TestRunNeedsAgentWithRealKey(t *testing.T) {
 	t.Setenv("ANTHROPIC_API_KEY", "k")
 	t.Setenv("ANTHROPIC_AGENT_ID", "")
 	var out strings.Builder
-	if err := run(t.Context(), &out); err == nil || !strings.Contains(err.Error(), "ANTHROPIC_AGENT_ID") {
+	if err := run(testCtx(t), &out); err == nil || !strings.Contains(err.Error(), "ANTHROPIC_AGENT_ID") {
 		t.Fatalf("err = %v, want a message naming ANTHROPIC_AGENT_ID", err)
 	}
+}
+
+// testCtx bounds the example's run far below its own limit, so that a turn
+// that never ends fails the test in seconds.
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
 }
