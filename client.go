@@ -61,6 +61,7 @@ type Client struct {
 	rc       *retryablehttp.Client
 	streamRC *retryablehttp.Client // like rc, without a whole-request timeout
 	logger   *slog.Logger
+	tracing  *tracing
 }
 
 // NewClient returns a client configured by opts. The API key comes from
@@ -138,6 +139,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		cred:    cfg.apiKey,
 		header:  fixedHeaders(cfg),
 		logger:  cfg.logger,
+		tracing: newTracing(cfg.tracerProvider, cfg.baseURL),
 	}
 	if cfg.authToken != nil {
 		c.cred, c.bearer = cfg.authToken, true
@@ -191,7 +193,7 @@ type request struct {
 // do sends r and decodes a 2xx JSON answer into out (when out is non-nil).
 // A non-2xx answer is an *APIError. A failed non-idempotent call that may
 // nevertheless have been applied matches ErrOutcomeUnknown.
-func (c *Client) do(ctx context.Context, r request, out any) error {
+func (c *Client) do(ctx context.Context, r request, out any) (err error) {
 	if ctx == nil {
 		return invalidParams("nil context")
 	}
@@ -204,6 +206,8 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		}
 	}
 	a := &callState{method: r.method, path: r.path, idempotent: r.idempotent}
+	ctx, a.tr = c.tracing.startCall(ctx, a, r.query)
+	defer func() { a.tr.end(err) }()
 	req, err := c.newRequest(a.attach(ctx), r, payload)
 	if err != nil {
 		return err
@@ -263,9 +267,11 @@ func decodeBody(what string, status int, body []byte, out any) error {
 // openStream sends an idempotent GET for a text/event-stream and returns the
 // 200 response with its body unread. The connect is retried like any read;
 // nothing after the 200 is. A non-2xx answer is an *APIError.
-func (c *Client) openStream(ctx context.Context, path string, query url.Values) (*http.Response, error) {
+func (c *Client) openStream(ctx context.Context, path string, query url.Values) (resp *http.Response, err error) {
 	r := request{method: http.MethodGet, path: path, query: query, idempotent: true}
 	a := &callState{method: r.method, path: r.path, idempotent: true, stream: true}
+	ctx, a.tr = c.tracing.startCall(ctx, a, r.query)
+	defer func() { a.tr.end(err) }()
 	req, err := c.newRequest(a.attach(ctx), r, nil)
 	if err != nil {
 		return nil, err
@@ -290,6 +296,7 @@ func (c *Client) newRequest(ctx context.Context, r request, payload []byte) (*re
 		return nil, fmt.Errorf("managedagents: building %s %s: %w", r.method, r.path, err)
 	}
 	c.setHeaders(req.Header, "application/json")
+	c.tracing.inject(ctx, req.Header)
 	if payload != nil {
 		req.Header.Set("content-type", "application/json")
 	}

@@ -70,6 +70,24 @@
 // lines in quadratic time. The fake server writes its frames with that
 // library's Encoder, and a fuzz test holds the two to the same frames.
 //
+// # Tracing
+//
+// The client traces with OpenTelemetry once the program sets a tracer
+// provider, globally (otel.SetTracerProvider) or with WithTracerProvider:
+// each API call is one client span named by its route ("POST
+// /v1/sessions/{session_id}/events"), whatever its number of attempts,
+// with the HTTP client semantic conventions' attributes, the attempts, the
+// request-id, the session and thread IDs and the outcome (success,
+// api_error, outcome_unknown, …), and a "retry" event per retry with its
+// reason and wait; each Stream is one span (Events.Stream, Threads.Stream)
+// from its opening to its end, the parent of its connections and history
+// reads, with its drops, reconnects and gap fills as events and the events
+// it delivered as attributes; each Runner tool call is an "execute_tool
+// <name>" span. Spans are children of the span in the caller's context.
+// Requests carry the trace context in their headers (traceparent) only when
+// the program sets a propagator (otel.SetTextMapPropagator). Until a
+// provider is set, nothing is started and tracing costs no allocation.
+//
 // # Layout (for maintainers)
 //
 // Each file holds one concern:
@@ -99,6 +117,8 @@
 //     preview.go: the live-preview accumulator.
 //   - turn.go, runner.go: SendAndWait and the tool Runner.
 //   - errors.go: APIError, StreamError, DecodeError and the sentinels.
+//   - tracing.go: the OpenTelemetry spans of calls, streams and tool calls;
+//     the request path, streams and the Runner call its hooks.
 //
 // # Adding an event type (for maintainers)
 //

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // An Option configures a Client. Options check their input: a bad value makes
@@ -31,6 +33,7 @@ type config struct {
 	userAgent         string
 	logger            *slog.Logger
 	noEnv             bool
+	tracerProvider    trace.TracerProvider // nil: the global one
 }
 
 func defaultConfig() *config {

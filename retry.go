@@ -85,6 +85,9 @@ type callState struct {
 	retries   int
 	wantRetry bool
 	ctxErr    func() error
+
+	// tr is the call's span, nil when it is not traced.
+	tr *callSpan
 }
 
 type callStateKey struct{}
@@ -110,6 +113,7 @@ func callStateFrom(ctx context.Context) *callState {
 func (a *callState) readBody(resp *http.Response) error {
 	a.answered = true
 	a.status = resp.StatusCode
+	a.tr.answered(resp)
 	success := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	if success && a.stream {
 		return nil
@@ -349,6 +353,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	retry, why := a.decide(resp, err)
 	a.wantRetry = retry
 	if retry {
+		a.tr.willRetry(why)
 		c.logDebug("managedagents: will retry", "reason", why)
 	}
 	return retry, nil
@@ -358,6 +363,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 // that is being retried.
 func (c *Client) prepareRetry(req *http.Request) error {
 	if a := callStateFrom(req.Context()); a != nil {
+		a.tr.retrying()
 		a.reset()
 		a.retries++
 	}

@@ -543,13 +543,15 @@ func (rs *runState) result(handler ToolHandler, e *AgentCustomToolUseEvent) (*To
 }
 
 // call runs handler with the call timeout, turning a panic into an error.
-func (rs *runState) call(handler ToolHandler, e *AgentCustomToolUseEvent) ([]ContentBlock, error) {
+func (rs *runState) call(handler ToolHandler, e *AgentCustomToolUseEvent) (_ []ContentBlock, err error) {
 	timeout := rs.r.CallTimeout
 	if timeout == 0 {
 		timeout = DefaultToolTimeout
 	}
 	ctx, cancel := context.WithTimeout(context.WithValue(rs.ctx, toolUseIDKey{}, e.ID), timeout)
 	defer cancel()
+	ctx, span := rs.r.Client.tracing.startTool(ctx, e, rs.sessionID)
+	defer func() { span.end(ctx, err) }()
 	type outcome struct {
 		content []ContentBlock
 		err     error

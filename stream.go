@@ -174,6 +174,9 @@ type Stream struct {
 	// has passed it: the events processed at its instant that the read
 	// returns before it predate the stream.
 	startID string
+
+	// span is the stream's trace span, nil when it is not traced.
+	span *streamSpan
 }
 
 // Stream opens the session's live event stream. It returns once the server
@@ -237,7 +240,13 @@ func (s *EventsService) Stream(ctx context.Context, sessionID string, params Str
 // open marks where the stream starts in the history (or restores it from
 // StreamParams.After), connects with st.dial, and prefills; on failure it
 // releases the stream.
-func (st *Stream) open() (*Stream, error) {
+func (st *Stream) open() (_ *Stream, err error) {
+	st.events.client.tracing.startStream(st)
+	defer func() {
+		if err != nil {
+			st.span.failed(err)
+		}
+	}()
 	st.ctx, st.cancel = context.WithCancel(st.parent)
 	resumeNow := !st.params.NoResume && !st.params.FromStart
 	if resumeNow {
@@ -262,6 +271,7 @@ func (st *Stream) open() (*Stream, error) {
 	st.resp = resp
 	if resumeNow {
 		st.hist.prefill(st)
+		st.span.prefilled(st)
 	}
 	return st, nil
 }
@@ -400,6 +410,7 @@ func (st *Stream) Close() error {
 		st.resp.Body.Close()
 	}
 	st.mu.Unlock()
+	st.span.end()
 	return nil
 }
 
@@ -425,7 +436,7 @@ func (st *Stream) Events() iter.Seq2[Event, error] {
 			return
 		}
 		defer st.Close()
-		st.run(yield)
+		st.run(st.span.wrap(yield))
 	}
 }
 
@@ -453,7 +464,9 @@ func (st *Stream) run(yield func(Event, error) bool) {
 		case st.prefilled:
 			out = st.deliverPending(yield)
 		case !st.params.NoResume:
+			delivered := st.span.delivered()
 			out = st.hist.fill(st, yield)
+			st.span.filled(delivered, out)
 		}
 		if out == goOn {
 			// The history is read up to the connection: the start marker,
@@ -475,6 +488,7 @@ func (st *Stream) run(yield func(Event, error) bool) {
 				return
 			}
 			st.events.client.logDebug("managedagents: event stream dropped", "session", st.sessionID, "error", dropErr)
+			st.span.dropped(dropErr)
 			if time.Since(connected) >= healthyAfter {
 				failures = 0
 			}
@@ -655,7 +669,9 @@ func (st *Stream) endConn(resp *http.Response) {
 // stream ended instead.
 func (st *Stream) reconnect(yield func(Event, error) bool, failures *int) *http.Response {
 	for {
-		if !st.sleep(backoff(st.params.ReconnectMin, st.params.ReconnectMax, *failures, reconnectJitter)) {
+		wait := backoff(st.params.ReconnectMin, st.params.ReconnectMax, *failures, reconnectJitter)
+		st.span.reconnecting(*failures+1, wait)
+		if !st.sleep(wait) {
 			st.reportEnd(yield)
 			return nil
 		}
@@ -673,6 +689,7 @@ func (st *Stream) reconnect(yield func(Event, error) bool, failures *int) *http.
 				return nil
 			}
 			st.events.client.logDebug("managedagents: stream reconnect failed", "session", st.sessionID, "error", err)
+			st.span.reconnectFailed(err)
 			continue
 		}
 		st.mu.Lock()
