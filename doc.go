@@ -102,7 +102,9 @@
 //     encoder, and the generic page iterator behind every All.
 //   - sessions.go, events.go: the Sessions and Events services and their
 //     types; agent.go, field.go the agent references and three-state
-//     fields of session params.
+//     fields of session params; multiagent.go, web_tools.go and
+//     tool_schema.go the typed subtrees of an agent's configuration;
+//     deleted.go the deletion confirmation.
 //   - threads.go: the Threads service, SessionThread and its agent union;
 //     resources.go: the Resources service and the Resource union.
 //   - catalog.go: the event catalog, declared once; catalog_gen.go what
@@ -115,7 +117,12 @@
 //     checkpoint.go: that memory as a Checkpoint, and back;
 //     thread_stream.go: the thread stream's history reads;
 //     preview.go: the live-preview accumulator.
-//   - turn.go, runner.go: SendAndWait and the tool Runner.
+//   - history_since.go: Events.Since, the history after a checkpoint.
+//   - turn.go, runner.go: SendAndWait and the tool Runner;
+//     runner_pending.go: Runner.AnswerPending; toolstore.go,
+//     toolstore_file.go: the Runner's record of its calls, in memory and in
+//     a file; tool_schema_infer.go: input schemas from Go types.
+//   - tracing.go: the OpenTelemetry spans of calls, streams and tool calls.
 //   - errors.go: APIError, StreamError, DecodeError and the sentinels.
 //   - tracing.go: the OpenTelemetry spans of calls, streams and tool calls;
 //     the request path, streams and the Runner call its hooks.
