@@ -73,9 +73,6 @@ func (w *Worker) Handle(ctx context.Context, d webhooks.Delivery) error {
 		return err
 	}
 	reader, err := w.Client.Events.Since(ctx, sessionID, after)
-	if errors.Is(err, managedagents.ErrNotFound) {
-		return nil // deleted since: see below
-	}
 	if err != nil {
 		return err
 	}
