@@ -146,23 +146,19 @@ func knownStopReason(t string) bool {
 
 // MarshalJSON encodes the reason; an unknown one is written back unchanged.
 func (r StopReason) MarshalJSON() ([]byte, error) {
-	if r.raw != nil && !knownStopReason(r.Type) {
-		return r.raw, nil
-	}
 	type plain StopReason
-	return json.Marshal(plain(r))
+	return marshalOpen(plain(r), r.Type, r.raw, knownStopReason)
 }
 
 // UnmarshalJSON decodes any reason, keeping the JSON of unknown ones.
 func (r *StopReason) UnmarshalJSON(b []byte) error {
 	type plain StopReason
-	var p plain
-	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownStopReason)
+	p, raw, err := unmarshalOpen(b, func(p *plain) *string { return &p.Type }, knownStopReason)
 	if err != nil {
 		return err
 	}
 	*r = StopReason(p)
-	r.Type, r.raw = typ, raw
+	r.raw = raw
 	return nil
 }
 
@@ -184,23 +180,19 @@ func knownStopDetails(t string) bool { return t == StopReasonRefusal }
 
 // MarshalJSON encodes the details; unknown ones are written back unchanged.
 func (d StopDetails) MarshalJSON() ([]byte, error) {
-	if d.raw != nil && !knownStopDetails(d.Type) {
-		return d.raw, nil
-	}
 	type plain StopDetails
-	return json.Marshal(plain(d))
+	return marshalOpen(plain(d), d.Type, d.raw, knownStopDetails)
 }
 
 // UnmarshalJSON decodes any details, keeping the JSON of unknown ones.
 func (d *StopDetails) UnmarshalJSON(b []byte) error {
 	type plain StopDetails
-	var p plain
-	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownStopDetails)
+	p, raw, err := unmarshalOpen(b, func(p *plain) *string { return &p.Type }, knownStopDetails)
 	if err != nil {
 		return err
 	}
 	*d = StopDetails(p)
-	d.Type, d.raw = typ, raw
+	d.raw = raw
 	return nil
 }
 
@@ -287,13 +279,12 @@ func (e SessionError) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes any error, keeping the JSON of unknown types.
 func (e *SessionError) UnmarshalJSON(b []byte) error {
 	type plain SessionError
-	var p plain
-	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownSessionError)
+	p, raw, err := unmarshalOpen(b, func(p *plain) *string { return &p.Type }, knownSessionError)
 	if err != nil {
 		return err
 	}
 	*e = SessionError(p)
-	e.Type, e.raw = typ, raw
+	e.raw = raw
 	return nil
 }
 
@@ -327,23 +318,19 @@ func knownEvaluation(t string) bool {
 // MarshalJSON encodes the evaluation; an unknown one is written back
 // unchanged.
 func (v Evaluation) MarshalJSON() ([]byte, error) {
-	if v.raw != nil && !knownEvaluation(v.Type) {
-		return v.raw, nil
-	}
 	type plain Evaluation
-	return json.Marshal(plain(v))
+	return marshalOpen(plain(v), v.Type, v.raw, knownEvaluation)
 }
 
 // UnmarshalJSON decodes any evaluation, keeping the JSON of unknown types.
 func (v *Evaluation) UnmarshalJSON(b []byte) error {
 	type plain Evaluation
-	var p plain
-	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownEvaluation)
+	p, raw, err := unmarshalOpen(b, func(p *plain) *string { return &p.Type }, knownEvaluation)
 	if err != nil {
 		return err
 	}
 	*v = Evaluation(p)
-	v.Type, v.raw = typ, raw
+	v.raw = raw
 	return nil
 }
 
@@ -391,23 +378,19 @@ func knownWorkflowResult(t string) bool {
 
 // MarshalJSON encodes the result; an unknown one is written back unchanged.
 func (r WorkflowRunResult) MarshalJSON() ([]byte, error) {
-	if r.raw != nil && !knownWorkflowResult(r.Type) {
-		return r.raw, nil
-	}
 	type plain WorkflowRunResult
-	return json.Marshal(plain(r))
+	return marshalOpen(plain(r), r.Type, r.raw, knownWorkflowResult)
 }
 
 // UnmarshalJSON decodes any result, keeping the JSON of unknown types.
 func (r *WorkflowRunResult) UnmarshalJSON(b []byte) error {
 	type plain WorkflowRunResult
-	var p plain
-	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownWorkflowResult)
+	p, raw, err := unmarshalOpen(b, func(p *plain) *string { return &p.Type }, knownWorkflowResult)
 	if err != nil {
 		return err
 	}
 	*r = WorkflowRunResult(p)
-	r.Type, r.raw = typ, raw
+	r.raw = raw
 	return nil
 }
 

@@ -76,24 +76,20 @@ func (r *Resource) RawJSON() json.RawMessage { return r.raw }
 // MarshalJSON encodes the resource; an unknown one is written back
 // unchanged.
 func (r Resource) MarshalJSON() ([]byte, error) {
-	if r.raw != nil && !knownResourceType(r.Type) {
-		return r.raw, nil
-	}
 	type plain Resource
-	return json.Marshal(plain(r))
+	return marshalOpen(plain(r), r.Type, r.raw, knownResourceType)
 }
 
 // UnmarshalJSON decodes any resource in one pass, keeping the JSON of
 // unknown types.
 func (r *Resource) UnmarshalJSON(b []byte) error {
 	type plain Resource
-	var p plain
-	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownResourceType)
+	p, raw, err := unmarshalOpen(b, func(p *plain) *string { return &p.Type }, knownResourceType)
 	if err != nil {
 		return err
 	}
 	*r = Resource(p)
-	r.Type, r.raw = typ, raw
+	r.raw = raw
 	return nil
 }
 

@@ -151,24 +151,20 @@ func (a *ThreadAgent) RawJSON() json.RawMessage { return a.raw }
 
 // MarshalJSON encodes the agent; an unknown one is written back unchanged.
 func (a ThreadAgent) MarshalJSON() ([]byte, error) {
-	if a.raw != nil && !knownThreadAgent(a.Type) {
-		return a.raw, nil
-	}
 	type plain ThreadAgent
-	return json.Marshal(plain(a))
+	return marshalOpen(plain(a), a.Type, a.raw, knownThreadAgent)
 }
 
 // UnmarshalJSON decodes any thread agent in one pass, keeping the JSON of
 // unknown types.
 func (a *ThreadAgent) UnmarshalJSON(b []byte) error {
 	type plain ThreadAgent
-	var p plain
-	typ, raw, err := decodeOpen(b, &p, func(p *plain) string { return p.Type }, knownThreadAgent)
+	p, raw, err := unmarshalOpen(b, func(p *plain) *string { return &p.Type }, knownThreadAgent)
 	if err != nil {
 		return err
 	}
 	*a = ThreadAgent(p)
-	a.Type, a.raw = typ, raw
+	a.raw = raw
 	return nil
 }
 
