@@ -158,14 +158,7 @@ func TestEventsInvalidParams(t *testing.T) {
 		},
 		"list empty ID": func() error { _, err := c.Events.List(ctx, "", EventListParams{}); return err },
 	}
-	for name, call := range calls {
-		if err := call(); !errors.Is(err, ErrInvalidParams) {
-			t.Errorf("%s: err = %v, want ErrInvalidParams", name, err)
-		}
-	}
-	if srv.count() != 0 {
-		t.Errorf("invalid calls reached the server %d times", srv.count())
-	}
+	checkRefusedBeforeSending(t, srv, calls)
 }
 
 // TestSendRetries: send follows the create rules.

@@ -368,3 +368,51 @@ func testContext(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// checkRefusedBeforeSending requires every call to fail with
+// ErrInvalidParams without reaching srv, and returns the errors by name for
+// checks of their own.
+func checkRefusedBeforeSending(t *testing.T, srv *scriptServer, calls map[string]func() error) map[string]error {
+	t.Helper()
+	errs := make(map[string]error, len(calls))
+	for name, call := range calls {
+		err := call()
+		if !errors.Is(err, ErrInvalidParams) {
+			t.Errorf("%s: err = %v, want ErrInvalidParams", name, err)
+		}
+		errs[name] = err
+	}
+	if srv.count() != 0 {
+		t.Errorf("invalid calls reached the server %d times", srv.count())
+	}
+	return errs
+}
+
+// checkAPIErrors requires every call to return the *APIError of a server
+// that answers with each of statuses.
+func checkAPIErrors(t *testing.T, calls map[string]func(c *Client) error, statuses ...int) {
+	t.Helper()
+	for name, call := range calls {
+		for _, status := range statuses {
+			srv := newScriptServer(t, errorStep(status))
+			err := call(newTestClient(t, srv.URL))
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
+				t.Errorf("%s: err = %v, want a %d *APIError", name, err, status)
+			}
+		}
+	}
+}
+
+// checkHTMLIsDecodeError requires every call to return a *DecodeError with
+// the body when a 200 carries an HTML page instead of JSON.
+func checkHTMLIsDecodeError(t *testing.T, calls map[string]func(c *Client) error) {
+	t.Helper()
+	for name, call := range calls {
+		srv := newScriptServer(t, rawStep(200, "text/html", "<html>gateway</html>"))
+		var de *DecodeError
+		if err := call(newTestClient(t, srv.URL)); !errors.As(err, &de) || de.StatusCode != 200 || string(de.Raw) != "<html>gateway</html>" {
+			t.Errorf("%s: err = %v, want a *DecodeError with the body", name, err)
+		}
+	}
+}

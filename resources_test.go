@@ -245,17 +245,10 @@ func TestResourcesInvalidParams(t *testing.T) {
 			return nil
 		},
 	}
-	for name, call := range calls {
-		err := call()
-		if !errors.Is(err, ErrInvalidParams) {
-			t.Errorf("%s: err = %v, want ErrInvalidParams", name, err)
-		}
+	for name, err := range checkRefusedBeforeSending(t, srv, calls) {
 		if err != nil && strings.Contains(err.Error(), testToken) {
 			t.Errorf("%s: the error shows the token: %v", name, err)
 		}
-	}
-	if srv.count() != 0 {
-		t.Errorf("invalid calls reached the server %d times", srv.count())
 	}
 }
 
@@ -282,21 +275,8 @@ func TestResourcesErrorPaths(t *testing.T) {
 			return nil
 		},
 	}
-	for name, call := range calls {
-		for _, status := range []int{400, 404} {
-			srv := newScriptServer(t, errorStep(status))
-			err := call(newTestClient(t, srv.URL))
-			var apiErr *APIError
-			if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
-				t.Errorf("%s: err = %v, want a %d *APIError", name, err, status)
-			}
-		}
-		srv := newScriptServer(t, rawStep(200, "text/html", "<html>gateway</html>"))
-		var de *DecodeError
-		if err := call(newTestClient(t, srv.URL)); !errors.As(err, &de) || de.StatusCode != 200 || string(de.Raw) != "<html>gateway</html>" {
-			t.Errorf("%s: err = %v, want a *DecodeError with the body", name, err)
-		}
-	}
+	checkAPIErrors(t, calls, 400, 404)
+	checkHTMLIsDecodeError(t, calls)
 }
 
 // TestResourceDeleteEmptyBody: a 2xx delete without a body is a success.

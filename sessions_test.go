@@ -425,14 +425,7 @@ func TestSessionsInvalidParams(t *testing.T) {
 			return err
 		},
 	}
-	for name, call := range calls {
-		if err := call(); !errors.Is(err, ErrInvalidParams) {
-			t.Errorf("%s: err = %v, want ErrInvalidParams", name, err)
-		}
-	}
-	if srv.count() != 0 {
-		t.Errorf("invalid calls reached the server %d times", srv.count())
-	}
+	checkRefusedBeforeSending(t, srv, calls)
 }
 
 // TestSessionsErrorPaths: every method returns the server's *APIError.
@@ -455,16 +448,7 @@ func TestSessionsErrorPaths(t *testing.T) {
 			return nil
 		},
 	}
-	for name, call := range calls {
-		for _, status := range []int{404, 409} {
-			srv := newScriptServer(t, errorStep(status))
-			err := call(newTestClient(t, srv.URL))
-			var apiErr *APIError
-			if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
-				t.Errorf("%s: err = %v, want a %d *APIError", name, err, status)
-			}
-		}
-	}
+	checkAPIErrors(t, calls, 404, 409)
 }
 
 // pageServer serves session pages keyed by cursor ("" is the first page);

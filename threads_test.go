@@ -3,7 +3,6 @@ package managedagents
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -297,14 +296,7 @@ func TestThreadsInvalidParams(t *testing.T) {
 			return nil
 		},
 	}
-	for name, call := range calls {
-		if err := call(); !errors.Is(err, ErrInvalidParams) {
-			t.Errorf("%s: err = %v, want ErrInvalidParams", name, err)
-		}
-	}
-	if srv.count() != 0 {
-		t.Errorf("invalid calls reached the server %d times", srv.count())
-	}
+	checkRefusedBeforeSending(t, srv, calls)
 }
 
 // TestThreadsErrorPaths: every method returns the server's *APIError, and a
@@ -332,21 +324,8 @@ func TestThreadsErrorPaths(t *testing.T) {
 			return nil
 		},
 	}
-	for name, call := range calls {
-		for _, status := range []int{400, 404} {
-			srv := newScriptServer(t, errorStep(status))
-			err := call(newTestClient(t, srv.URL))
-			var apiErr *APIError
-			if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
-				t.Errorf("%s: err = %v, want a %d *APIError", name, err, status)
-			}
-		}
-		srv := newScriptServer(t, rawStep(200, "text/html", "<html>gateway</html>"))
-		var de *DecodeError
-		if err := call(newTestClient(t, srv.URL)); !errors.As(err, &de) || de.StatusCode != 200 || string(de.Raw) != "<html>gateway</html>" {
-			t.Errorf("%s: err = %v, want a *DecodeError with the body", name, err)
-		}
-	}
+	checkAPIErrors(t, calls, 400, 404)
+	checkHTMLIsDecodeError(t, calls)
 }
 
 // TestThreadReadsRetry: reads and archive are idempotent and retried after
