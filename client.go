@@ -190,6 +190,15 @@ type request struct {
 	what string
 }
 
+// doValue is do for a call whose answer is one JSON value of type T.
+func doValue[T any](ctx context.Context, c *Client, r request) (*T, error) {
+	var out T
+	if err := c.do(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // do sends r and decodes a 2xx JSON answer into out (when out is non-nil).
 // A non-2xx answer is an *APIError. A failed non-idempotent call that may
 // nevertheless have been applied matches ErrOutcomeUnknown.

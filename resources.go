@@ -188,12 +188,7 @@ func (s *ResourcesService) List(ctx context.Context, sessionID string, params Re
 	if err != nil {
 		return nil, err
 	}
-	var out ResourcePage
-	r := request{method: http.MethodGet, path: "/v1/sessions/" + id + "/resources", query: q, idempotent: true, what: "resource list"}
-	if err := s.client.do(ctx, r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doValue[ResourcePage](ctx, s.client, request{method: http.MethodGet, path: "/v1/sessions/" + id + "/resources", query: q, idempotent: true, what: "resource list"})
 }
 
 // All iterates over every resource of a session, fetching pages forward as
@@ -230,12 +225,7 @@ func (s *ResourcesService) Add(ctx context.Context, sessionID string, params Add
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	var out Resource
-	r := request{method: http.MethodPost, path: "/v1/sessions/" + id + "/resources", body: params, idempotent: false, what: "Resource"}
-	if err := s.client.do(ctx, r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doValue[Resource](ctx, s.client, request{method: http.MethodPost, path: "/v1/sessions/" + id + "/resources", body: params, idempotent: false, what: "Resource"})
 }
 
 // Get returns one resource of a session.
@@ -247,11 +237,7 @@ func (s *ResourcesService) Get(ctx context.Context, sessionID, resourceID string
 	if err != nil {
 		return nil, err
 	}
-	var out Resource
-	if err := s.client.do(ctx, request{method: http.MethodGet, path: path, idempotent: true, what: "Resource"}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doValue[Resource](ctx, s.client, request{method: http.MethodGet, path: path, idempotent: true, what: "Resource"})
 }
 
 // Update replaces the authorization token of a github_repository resource
@@ -271,11 +257,7 @@ func (s *ResourcesService) Update(ctx context.Context, sessionID, resourceID str
 	body := struct {
 		AuthorizationToken string `json:"authorization_token"`
 	}{params.AuthorizationToken.reveal()}
-	var out Resource
-	if err := s.client.do(ctx, request{method: http.MethodPost, path: path, body: body, idempotent: true, what: "Resource"}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doValue[Resource](ctx, s.client, request{method: http.MethodPost, path: path, body: body, idempotent: true, what: "Resource"})
 }
 
 // Delete removes a resource from a session and returns the API's

@@ -424,12 +424,7 @@ func (s *SessionsService) Create(ctx context.Context, params SessionCreateParams
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	var out Session
-	err := s.client.do(ctx, request{method: http.MethodPost, path: "/v1/sessions", body: params, what: "Session"}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doValue[Session](ctx, s.client, request{method: http.MethodPost, path: "/v1/sessions", body: params, what: "Session"})
 }
 
 // Get returns a session. Archived sessions can still be read; deleted ones
@@ -543,12 +538,7 @@ func (s *SessionsService) sessionCall(ctx context.Context, method, sessionID, su
 	if err != nil {
 		return nil, err
 	}
-	var out Session
-	r := request{method: method, path: "/v1/sessions/" + id + suffix, body: body, idempotent: true, what: "Session"}
-	if err := s.client.do(ctx, r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doValue[Session](ctx, s.client, request{method: method, path: "/v1/sessions/" + id + suffix, body: body, idempotent: true, what: "Session"})
 }
 
 // SessionListParams filters and pages Sessions.List. The zero value lists the
@@ -628,12 +618,7 @@ func (s *SessionsService) List(ctx context.Context, params SessionListParams) (*
 	if err != nil {
 		return nil, err
 	}
-	var out SessionPage
-	r := request{method: http.MethodGet, path: "/v1/sessions", query: q, idempotent: true, what: "session list"}
-	if err := s.client.do(ctx, r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doValue[SessionPage](ctx, s.client, request{method: http.MethodGet, path: "/v1/sessions", query: q, idempotent: true, what: "session list"})
 }
 
 // All iterates over every session matching params, fetching pages forward

@@ -239,12 +239,7 @@ func (s *ThreadsService) List(ctx context.Context, sessionID string, params Thre
 	if err != nil {
 		return nil, err
 	}
-	var out ThreadPage
-	r := request{method: http.MethodGet, path: "/v1/sessions/" + id + "/threads", query: q, idempotent: true, what: "thread list"}
-	if err := s.client.do(ctx, r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doValue[ThreadPage](ctx, s.client, request{method: http.MethodGet, path: "/v1/sessions/" + id + "/threads", query: q, idempotent: true, what: "thread list"})
 }
 
 // All iterates over every thread of a session matching params, fetching
@@ -294,12 +289,7 @@ func (s *ThreadsService) threadCall(ctx context.Context, method, sessionID, thre
 	if err != nil {
 		return nil, err
 	}
-	var out SessionThread
-	r := request{method: method, path: path + suffix, idempotent: true, what: "SessionThread"}
-	if err := s.client.do(ctx, r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doValue[SessionThread](ctx, s.client, request{method: method, path: path + suffix, idempotent: true, what: "SessionThread"})
 }
 
 // ListEvents returns one page of a thread's history, oldest first. The
