@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 )
 
@@ -414,5 +416,28 @@ func checkHTMLIsDecodeError(t *testing.T, calls map[string]func(c *Client) error
 		if err := call(newTestClient(t, srv.URL)); !errors.As(err, &de) || de.StatusCode != 200 || string(de.Raw) != "<html>gateway</html>" {
 			t.Errorf("%s: err = %v, want a *DecodeError with the body", name, err)
 		}
+	}
+}
+
+// checkSent requires the request to be method and path (as sent, escapes
+// included) with exactly query (nil for none) and a JSON body equal to body
+// (nil for none).
+func (r recorded) checkSent(t *testing.T, method, path string, query url.Values, body []byte) {
+	t.Helper()
+	if r.Method != method || r.EscapedPath != path {
+		t.Errorf("sent %s %s, want %s %s", r.Method, r.EscapedPath, method, path)
+	}
+	q, _ := url.ParseQuery(r.RawQuery)
+	if query == nil {
+		query = url.Values{}
+	}
+	if diff := cmp.Diff(query, q); diff != "" {
+		t.Errorf("query mismatch (-want +got):\n%s", diff)
+	}
+	switch {
+	case body == nil && len(r.Body) != 0:
+		t.Errorf("sent a body %s, want none", r.Body)
+	case body != nil && !jsonEqual(t, r.Body, body):
+		t.Errorf("body = %s\nwant %s", r.Body, body)
 	}
 }

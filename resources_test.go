@@ -135,23 +135,11 @@ func TestResourcesCalls(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			req := srv.requests()[0]
-			if req.Method != tt.method || req.EscapedPath != tt.path {
-				t.Errorf("sent %s %s, want %s %s", req.Method, req.EscapedPath, tt.method, tt.path)
+			var body []byte
+			if tt.reqBody != "" {
+				body = []byte(tt.reqBody)
 			}
-			q, _ := url.ParseQuery(req.RawQuery)
-			if tt.query == nil {
-				tt.query = url.Values{}
-			}
-			if diff := cmp.Diff(tt.query, q); diff != "" {
-				t.Errorf("query mismatch (-want +got):\n%s", diff)
-			}
-			switch {
-			case tt.reqBody == "" && len(req.Body) != 0:
-				t.Errorf("sent a body %s, want none", req.Body)
-			case tt.reqBody != "" && !jsonEqual(t, req.Body, []byte(tt.reqBody)):
-				t.Errorf("body = %s\nwant %s", req.Body, tt.reqBody)
-			}
+			srv.requests()[0].checkSent(t, tt.method, tt.path, tt.query, body)
 			if diff := cmp.Diff(tt.want, got, ignoreRaw); diff != "" {
 				t.Errorf("decoded (-want +got):\n%s", diff)
 			}

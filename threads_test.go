@@ -159,20 +159,7 @@ func TestThreadsCalls(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			req := srv.requests()[0]
-			if req.Method != tt.method || req.EscapedPath != tt.path {
-				t.Errorf("sent %s %s, want %s %s", req.Method, req.EscapedPath, tt.method, tt.path)
-			}
-			q, _ := url.ParseQuery(req.RawQuery)
-			if tt.query == nil {
-				tt.query = url.Values{}
-			}
-			if diff := cmp.Diff(tt.query, q); diff != "" {
-				t.Errorf("query mismatch (-want +got):\n%s", diff)
-			}
-			if len(req.Body) != 0 {
-				t.Errorf("sent a body %s, want none", req.Body)
-			}
+			srv.requests()[0].checkSent(t, tt.method, tt.path, tt.query, nil)
 			if tt.check != nil {
 				tt.check(t, got)
 			}
